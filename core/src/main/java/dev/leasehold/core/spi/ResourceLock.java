@@ -30,6 +30,14 @@ public interface ResourceLock extends AutoCloseable {
     /** A human description for logs, e.g. {@code Lease default/my-app}. */
     String describe();
 
+    /**
+     * The finest lease duration this lock can store. Kubernetes stores whole seconds, so its locks return one
+     * second and the elector's builder rejects a lease duration that would be truncated.
+     */
+    default java.time.Duration durationGranularity() {
+        return java.time.Duration.ofNanos(1);
+    }
+
     CompletableFuture<Optional<LockSnapshot>> get();
 
     CompletableFuture<LockSnapshot> create(LeaderElectionRecord record);
