@@ -1,0 +1,111 @@
+package dev.leasehold.lock.support;
+
+import dev.leasehold.core.spi.ResourceLock;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * What the builders of the three Kubernetes locks share: the client, the object's namespace and name, the
+ * candidate's identity and the call timeout, validated at {@code build()} with messages that name the
+ * parameter, the value and the rule.
+ *
+ * @param <B> the concrete builder
+ * @param <L> the lock it builds
+ */
+public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L>, L extends ResourceLock> {
+
+    /** The default bound of one API call; keep it well under the elector's renew deadline. */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(2);
+
+    private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final Pattern DNS1123_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+    private KubernetesClient client;
+    private String namespace;
+    private String name;
+    private String identity;
+    private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+
+    protected KubernetesLockBuilder() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private B self() {
+        return (B) this;
+    }
+
+    /** The client to talk through. The lock uses a view of it and never closes it: that stays yours. */
+    public B client(KubernetesClient client) {
+        this.client = client;
+        return self();
+    }
+
+    /** The namespace of the lock object (a DNS-1123 label). */
+    public B namespace(String namespace) {
+        this.namespace = namespace;
+        return self();
+    }
+
+    /** The name of the lock object (a DNS-1123 subdomain). */
+    public B name(String name) {
+        this.name = name;
+        return self();
+    }
+
+    /** This candidate's identity, written as holder; unique among the candidates, e.g. the pod name. */
+    public B identity(String identity) {
+        this.identity = identity;
+        return self();
+    }
+
+    /**
+     * The longest one API call may take, fabric8's own retries included (they are turned off); default
+     * 2 s. Keep it well under the elector's renew deadline.
+     */
+    public B callTimeout(Duration callTimeout) {
+        this.callTimeout = callTimeout;
+        return self();
+    }
+
+    /**
+     * Builds the lock.
+     *
+     * @throws IllegalArgumentException naming the parameter, the value and the rule it broke
+     */
+    public abstract L build();
+
+    /**
+     * Validates and freezes the shared settings.
+     *
+     * @throws IllegalArgumentException naming the parameter, the value and the rule it broke
+     */
+    protected LockSettings settings() {
+        if (client == null) {
+            throw new IllegalArgumentException("client must be set");
+        }
+        requireDns("namespace", namespace, DNS1123_LABEL, 63, "a DNS-1123 label");
+        requireDns("name", name, DNS1123_SUBDOMAIN, 253, "a DNS-1123 subdomain");
+        if (identity == null || identity.isBlank()) {
+            throw new IllegalArgumentException("identity must not be blank, was "
+                    + (identity == null ? "null" : "\"" + identity + "\""));
+        }
+        if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
+            throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
+        }
+        return new LockSettings(client, namespace, name, identity, callTimeout);
+    }
+
+    private static void requireDns(String parameter, String value, Pattern pattern, int maxLength, String rule) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(parameter + " must not be blank, was "
+                    + (value == null ? "null" : "\"" + value + "\""));
+        }
+        if (value.length() > maxLength || !pattern.matcher(value).matches()) {
+            throw new IllegalArgumentException(parameter + " must be " + rule + " (lower-case letters, digits, '-'"
+                    + (maxLength > 63 ? ", '.'" : "") + ", at most " + maxLength + " characters, starting and ending "
+                    + "with a letter or digit), was \"" + value + "\"");
+        }
+    }
+}

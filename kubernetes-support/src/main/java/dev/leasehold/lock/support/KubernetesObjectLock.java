@@ -1,0 +1,173 @@
+package dev.leasehold.lock.support;
+
+import dev.leasehold.core.spi.LeaderElectionRecord;
+import dev.leasehold.core.spi.LockConflictException;
+import dev.leasehold.core.spi.LockListener;
+import dev.leasehold.core.spi.LockSnapshot;
+import dev.leasehold.core.spi.ResourceLock;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ResourceLock} on one named Kubernetes object, whatever its kind: reads with GET (404 = no lock),
+ * creates with POST (an existing object is a conflict), updates with PUT carrying the expected
+ * {@code resourceVersion} (a stale version is a conflict, never an overwrite), and watches the object by name.
+ *
+ * <p>An update starts from the object as last read at the expected version, so every other field, label,
+ * annotation and data entry is written back unchanged; if that object is not at hand any more, it is read
+ * again first (and a different version there is a conflict).
+ *
+ * <p>Subclasses say how the record sits in their kind of object. The lock talks through a bounded view of the
+ * user's client and never closes that client.
+ *
+ * @param <T> the kind of object
+ */
+public abstract class KubernetesObjectLock<T extends HasMetadata> implements ResourceLock {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesObjectLock.class);
+
+    private final LockSettings settings;
+    private final Class<T> type;
+    private final String description;
+    private final KubernetesClient client;
+    private final KubernetesClient watchClient;
+    private final LockCalls calls;
+    private final AtomicReference<T> lastSeen = new AtomicReference<>();
+    private final AtomicReference<String> lastUnreadableVersion = new AtomicReference<>();
+    private final Set<ObjectWatch<T>> watches = ConcurrentHashMap.newKeySet();
+
+    protected KubernetesObjectLock(LockSettings settings, Class<T> type, String kind) {
+        this.settings = settings;
+        this.type = type;
+        this.description = kind + " " + settings.namespace() + "/" + settings.name();
+        this.client = LockCalls.boundedClient(settings.client(), settings.callTimeout());
+        this.watchClient = LockCalls.watchClient(settings.client());
+        this.calls = new LockCalls(description, settings.callTimeout());
+    }
+
+    /**
+     * Reads the record held by {@code object}.
+     *
+     * @throws RecordFormatException when the object holds a record that cannot be read
+     */
+    protected abstract Optional<LeaderElectionRecord> readRecord(T object);
+
+    /**
+     * The object to write: {@code current} (null on create) with {@code record} in it and everything else
+     * unchanged. Must not modify {@code current}.
+     */
+    protected abstract T writeRecord(T current, LeaderElectionRecord record, Instant now, LockSettings settings);
+
+    @Override
+    public final String identity() {
+        return settings.identity();
+    }
+
+    @Override
+    public final String describe() {
+        return description;
+    }
+
+    @Override
+    public final Duration durationGranularity() {
+        return WholeSeconds.GRANULARITY;
+    }
+
+    /** The frozen settings of this lock. */
+    public final LockSettings settings() {
+        return settings;
+    }
+
+    private Resource<T> resource(KubernetesClient via) {
+        return via.resources(type).inNamespace(settings.namespace()).withName(settings.name());
+    }
+
+    @Override
+    public final CompletableFuture<Optional<LockSnapshot>> get() {
+        return calls.run("get", () -> Optional.ofNullable(resource(client).get()).map(this::seen));
+    }
+
+    @Override
+    public final CompletableFuture<LockSnapshot> create(LeaderElectionRecord record) {
+        T object;
+        try {
+            WholeSeconds.of("leaseDuration", record.leaseDuration());
+            object = writeRecord(null, record, Instant.now(), settings);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return calls.run("create", () -> seen(client.resource(object).create()));
+    }
+
+    @Override
+    public final CompletableFuture<LockSnapshot> update(LockSnapshot expected, LeaderElectionRecord record) {
+        try {
+            WholeSeconds.of("leaseDuration", record.leaseDuration());
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return calls.run("update", () -> {
+            T base = lastSeen.get();
+            if (base == null || !expected.version().equals(base.getMetadata().getResourceVersion())) {
+                base = resource(client).get();
+                if (base == null) {
+                    throw new LockConflictException(description + " was deleted since version "
+                            + expected.version());
+                }
+                if (!expected.version().equals(base.getMetadata().getResourceVersion())) {
+                    throw new LockConflictException(description + " is at version "
+                            + base.getMetadata().getResourceVersion() + ", not " + expected.version());
+                }
+            }
+            T object = writeRecord(base, record, Instant.now(), settings);
+            object.getMetadata().setResourceVersion(expected.version());
+            return seen(client.resource(object).update());
+        });
+    }
+
+    @Override
+    public final Optional<AutoCloseable> watch(LockListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        ObjectWatch<T> watch = new ObjectWatch<>(description, resource(watchClient), this::seen, this::get, listener);
+        watches.add(watch);
+        watch.start();
+        return Optional.of(() -> {
+            watches.remove(watch);
+            watch.close();
+        });
+    }
+
+    /** Remembers {@code object} as the latest seen and converts it to a snapshot. */
+    private LockSnapshot seen(T object) {
+        String version = object.getMetadata().getResourceVersion();
+        lastSeen.set(object);
+        try {
+            return readRecord(object).map(r -> LockSnapshot.of(r, version)).orElseGet(() -> LockSnapshot.empty(version));
+        } catch (RecordFormatException e) {
+            String reason = "unreadable leader record on " + description + ": " + e.getMessage();
+            if (!version.equals(lastUnreadableVersion.getAndSet(version))) {
+                LOG.error("{} (treated as held by an unknown holder)", reason);
+            }
+            return LockSnapshot.unreadable(version, reason);
+        }
+    }
+
+    /** Stops this lock's watches. The client passed in stays open: it belongs to the caller. */
+    @Override
+    public void close() {
+        watches.forEach(ObjectWatch::close);
+        watches.clear();
+        lastSeen.set(null);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.leasehold.lock.support;
+
+import dev.leasehold.core.spi.LockConflictException;
+import dev.leasehold.core.spi.LockException;
+import dev.leasehold.core.spi.LockUnavailableException;
+import io.fabric8.kubernetes.client.Client;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfig;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs blocking fabric8 calls so that none outlasts its call timeout.
+ *
+ * <p>fabric8 retries a failed request on its own (by default ten attempts with exponential backoff, tens of
+ * seconds in all) and applies its own request timeout. A lock must answer well inside the elector's deadlines,
+ * so it talks through a {@linkplain #boundedClient view of the user's client} with retries off and the request
+ * timeout set to the call timeout, runs each call on a small shared pool of daemon threads, and completes the
+ * future with a {@link LockUnavailableException} when the call timeout passes, interrupting the thread.
+ *
+ * <p>Failures map to the SPI: 409 is a {@link LockConflictException}; everything else (timeouts, I/O, 5xx,
+ * 429, 401/403) is a {@link LockUnavailableException} whose message names the object, the operation and the
+ * HTTP status.
+ */
+public final class LockCalls {
+
+    private static final ThreadPoolExecutor POOL = newPool();
+
+    private final String object;
+    private final Duration callTimeout;
+
+    public LockCalls(String object, Duration callTimeout) {
+        this.object = object;
+        this.callTimeout = callTimeout;
+    }
+
+    /**
+     * A view of {@code client} sharing its HTTP connections, with fabric8's own retries off and its request
+     * timeout at {@code callTimeout}. Closing the view does not close {@code client}.
+     */
+    public static KubernetesClient boundedClient(KubernetesClient client, Duration callTimeout) {
+        RequestConfig config = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                .withRequestRetryBackoffLimit(0)
+                .withRequestTimeout((int) Math.max(1, callTimeout.toMillis()))
+                .build();
+        return client.newClient(config).adapt(KubernetesClient.class);
+    }
+
+    /**
+     * A view of {@code client} for watches: fabric8 does not reconnect on its own (the lock does, and reports
+     * the gap to its listener), and requests are not retried.
+     */
+    public static KubernetesClient watchClient(KubernetesClient client) {
+        RequestConfig config = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                .withRequestRetryBackoffLimit(0)
+                .withWatchReconnectLimit(0)
+                .build();
+        Client view = client.newClient(config);
+        return view.adapt(KubernetesClient.class);
+    }
+
+    /** The shared pool of daemon threads the calls run on; also used by {@link ObjectWatch}. */
+    static ThreadPoolExecutor pool() {
+        return POOL;
+    }
+
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
+    /** Runs {@code call} on the shared pool, bounded by the call timeout, failures mapped to the SPI. */
+    public <T> CompletableFuture<T> run(String operation, Callable<T> call) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Future<?> task;
+        try {
+            task = POOL.submit(() -> {
+                try {
+                    result.complete(call.call());
+                } catch (Throwable t) {
+                    result.completeExceptionally(map(operation, t));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new LockUnavailableException(operation + " " + object
+                    + ": too many calls in flight", e));
+            return result;
+        }
+        result.orTimeout(callTimeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((value, failure) -> {
+            if (failure instanceof TimeoutException) {
+                task.cancel(true);
+            }
+        });
+        return result.exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+                failure instanceof TimeoutException
+                        ? new LockUnavailableException(operation + " " + object + " did not answer within "
+                                + callTimeout, failure)
+                        : failure));
+    }
+
+    /** Maps a failure of {@code operation} to the SPI's exceptions. */
+    public LockException map(String operation, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof LockException lockException) {
+            return lockException;
+        }
+        if (cause instanceof KubernetesClientException k8s) {
+            int code = k8s.getCode();
+            String status = k8s.getStatus() != null && k8s.getStatus().getMessage() != null
+                    ? k8s.getStatus().getMessage() : String.valueOf(k8s.getMessage());
+            if (code == 409) {
+                return new LockConflictException(operation + " " + object + ": conflict (409): " + status, k8s);
+            }
+            String what = code == 0 ? "failed" : "failed with HTTP " + code;
+            return new LockUnavailableException(operation + " " + object + " " + what + ": " + status, k8s);
+        }
+        if (cause instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        return new LockUnavailableException(operation + " " + object + " failed: " + cause, cause);
+    }
+
+    private static ThreadPoolExecutor newPool() {
+        AtomicInteger count = new AtomicInteger();
+        // 16 threads: a call holds one at most for its call timeout, so a hung API server cannot starve the
+        // calls for long; idle threads end after 30 s so that a quiet JVM keeps none.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "leasehold-kubernetes-call-" + count.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.leasehold.lock.support;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+
+/**
+ * The frozen configuration of a Kubernetes lock, produced by {@link KubernetesLockBuilder#settings()}.
+ *
+ * @param client the user's client; the lock does not close it
+ * @param namespace the object's namespace
+ * @param name the object's name
+ * @param identity the holder identity this candidate writes
+ * @param callTimeout the longest any one API call may take, fabric8's retries included
+ */
+public record LockSettings(KubernetesClient client, String namespace, String name, String identity,
+        Duration callTimeout) {
+}

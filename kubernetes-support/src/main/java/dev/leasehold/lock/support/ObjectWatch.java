@@ -1,0 +1,187 @@
+package dev.leasehold.lock.support;
+
+import dev.leasehold.core.spi.LockListener;
+import dev.leasehold.core.spi.LockSnapshot;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches one object by name and feeds a {@link LockListener}; re-establishes the watch after errors, closure
+ * and 410 Gone, with jittered exponential backoff (200 ms doubling to 5 s).
+ *
+ * <p>The resource must come from a {@link LockCalls#watchClient watch client}, whose fabric8 watch gives up at
+ * the first interruption instead of reconnecting silently: only then can the listener learn that the watch is
+ * down (and the elector poll meanwhile). After each (re-)establishment the object is read once and delivered,
+ * so that a change made while the watch was down is not missed.
+ */
+public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectWatch.class);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final String object;
+    private final Resource<T> resource;
+    private final Function<T, LockSnapshot> toSnapshot;
+    private final Supplier<CompletableFuture<Optional<LockSnapshot>>> read;
+    private final LockListener listener;
+
+    private final Object monitor = new Object();
+    private Watch current;
+    private int generation;
+    private boolean closed;
+    private Duration backoff = FIRST_BACKOFF;
+
+    /**
+     * @param object the object's description for logs
+     * @param resource the object, from a watch client
+     * @param toSnapshot converts a watched object to a snapshot
+     * @param read reads the object (bounded), to resynchronise after each (re-)establishment
+     * @param listener receives the notifications
+     */
+    public ObjectWatch(String object, Resource<T> resource, Function<T, LockSnapshot> toSnapshot,
+            Supplier<CompletableFuture<Optional<LockSnapshot>>> read, LockListener listener) {
+        this.object = object;
+        this.resource = resource;
+        this.toSnapshot = toSnapshot;
+        this.read = read;
+        this.listener = listener;
+    }
+
+    /** Starts watching in the background. */
+    public ObjectWatch<T> start() {
+        LockCalls.pool().execute(this::connect);
+        return this;
+    }
+
+    private void connect() {
+        int myGeneration;
+        synchronized (monitor) {
+            if (closed) {
+                return;
+            }
+            myGeneration = ++generation;
+        }
+        Watch watch;
+        try {
+            watch = resource.watch(new Events(myGeneration));
+        } catch (RuntimeException e) {
+            LOG.debug("watch on {} could not be established: {}", object, e.toString());
+            lost(myGeneration, e);
+            return;
+        }
+        synchronized (monitor) {
+            if (closed || myGeneration != generation) {
+                watch.close();
+                return;
+            }
+            current = watch;
+            backoff = FIRST_BACKOFF;
+        }
+        LOG.debug("watch on {} established", object);
+        safely(listener::watchUp);
+        read.get().whenComplete((snapshot, failure) -> {
+            if (failure == null && isCurrent(myGeneration)) {
+                if (snapshot.isPresent()) {
+                    safely(() -> listener.changed(snapshot.get()));
+                } else {
+                    safely(listener::deleted);
+                }
+            }
+        });
+    }
+
+    private boolean isCurrent(int myGeneration) {
+        synchronized (monitor) {
+            return !closed && myGeneration == generation;
+        }
+    }
+
+    private void lost(int myGeneration, Throwable cause) {
+        Duration delay;
+        synchronized (monitor) {
+            if (closed || myGeneration != generation) {
+                return;
+            }
+            current = null;
+            delay = backoff;
+            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+        safely(() -> listener.watchDown(cause));
+        long jittered = delay.toMillis() / 2 + ThreadLocalRandom.current().nextLong(delay.toMillis() / 2 + 1);
+        CompletableFuture.delayedExecutor(jittered, TimeUnit.MILLISECONDS, LockCalls.pool()).execute(this::connect);
+    }
+
+    private void safely(Runnable notification) {
+        try {
+            notification.run();
+        } catch (RuntimeException e) {
+            LOG.warn("lock listener of {} failed", object, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        Watch watch;
+        synchronized (monitor) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            watch = current;
+            current = null;
+        }
+        if (watch != null) {
+            watch.close();
+        }
+    }
+
+    private final class Events implements Watcher<T> {
+        private final int myGeneration;
+
+        Events(int myGeneration) {
+            this.myGeneration = myGeneration;
+        }
+
+        @Override
+        public void eventReceived(Action action, T resource) {
+            if (!isCurrent(myGeneration)) {
+                return;
+            }
+            switch (action) {
+                case ADDED, MODIFIED -> safely(() -> listener.changed(toSnapshot.apply(resource)));
+                case DELETED -> safely(listener::deleted);
+                default -> LOG.debug("watch on {}: {} event ignored", object, action);
+            }
+        }
+
+        @Override
+        public void onClose(WatcherException cause) {
+            LOG.debug("watch on {} lost: {}", object, cause.toString());
+            lost(myGeneration, cause);
+        }
+
+        @Override
+        public void onClose() {
+            // a normal close happens only when we closed the watch ourselves
+            synchronized (monitor) {
+                if (closed || myGeneration != generation) {
+                    return;
+                }
+            }
+            lost(myGeneration, new IllegalStateException("watch on " + object + " closed by the server"));
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.leasehold.lock.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP proxy between clients and the mock API server that can pass traffic, swallow it (the API server
+ * "does not answer": connections stay open, nothing comes back), answer every new request with HTTP 503, or cut
+ * all open connections (which ends watches).
+ */
+public final class FaultProxy implements AutoCloseable {
+
+    /** What the proxy does with traffic. */
+    public enum Mode {
+        /** Forward everything both ways. */
+        PASS,
+        /** Accept and read, forward nothing: every request hangs. */
+        BLACKHOLE,
+        /** Answer each new request with 503 Service Unavailable and close the connection. */
+        UNAVAILABLE
+    }
+
+    private final String targetHost;
+    private final int targetPort;
+    private final ServerSocket listener;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile Mode mode = Mode.PASS;
+    private volatile boolean closed;
+
+    FaultProxy(String targetHost, int targetPort) {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        try {
+            listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on loopback", e);
+        }
+        daemon("fault-proxy-accept", this::acceptLoop).start();
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /**
+     * Switches the mode. Leaving {@link Mode#PASS} also cuts open connections, so that pooled connections
+     * behave like new ones.
+     */
+    public void mode(Mode newMode) {
+        Mode old = mode;
+        mode = newMode;
+        if (old == Mode.PASS && newMode != Mode.PASS) {
+            cutConnections();
+        }
+    }
+
+    /** Closes every open connection (in both directions); new ones are accepted as the mode says. */
+    public void cutConnections() {
+        for (Socket socket : open) {
+            closeQuietly(socket);
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket client = listener.accept();
+                open.add(client);
+                daemon("fault-proxy-conn", () -> serve(client)).start();
+            } catch (IOException e) {
+                if (!closed) {
+                    continue;
+                }
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        try {
+            if (mode == Mode.UNAVAILABLE) {
+                answerUnavailable(client);
+                return;
+            }
+            Socket upstream = new Socket(targetHost, targetPort);
+            open.add(upstream);
+            daemon("fault-proxy-up", () -> pump(client, upstream)).start();
+            pump(upstream, client);
+        } catch (IOException e) {
+            closeQuietly(client);
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
+        byte[] buffer = new byte[16 * 1024];
+        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                if (mode == Mode.PASS) {
+                    out.write(buffer, 0, read);
+                    out.flush();
+                }
+            }
+        } catch (IOException e) {
+            // one side closed: close the other
+        } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    private void answerUnavailable(Socket client) throws IOException {
+        InputStream in = client.getInputStream();
+        // read the request head; the body (if any) is ignored because the connection is closed after answering
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        int b;
+        while (matched < 4 && (b = in.read()) >= 0) {
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        String body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"injected\","
+                + "\"reason\":\"ServiceUnavailable\",\"code\":503}";
+        String response = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.getBytes(StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n" + body;
+        client.getOutputStream().write(response.getBytes(StandardCharsets.UTF_8));
+        client.getOutputStream().flush();
+        closeQuietly(client);
+    }
+
+    private void closeQuietly(Socket socket) {
+        open.remove(socket);
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
+    private static Thread daemon(String name, Runnable body) {
+        Thread thread = new Thread(body, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // already closed
+        }
+        cutConnections();
+    }
+}
