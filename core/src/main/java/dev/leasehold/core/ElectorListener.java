@@ -1,0 +1,11 @@
+package dev.leasehold.core;
+
+/**
+ * Hears every state transition of an elector: a hook for metrics and Kubernetes events. Called on the callback
+ * executor, in order, never on the scheduler; exceptions are logged and swallowed.
+ */
+@FunctionalInterface
+public interface ElectorListener {
+
+    void onTransition(StateChange change);
+}

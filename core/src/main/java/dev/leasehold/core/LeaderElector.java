@@ -1,0 +1,144 @@
+package dev.leasehold.core;
+
+import dev.leasehold.core.internal.ElectionLoop;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Competes for a {@link dev.leasehold.core.spi.ResourceLock} and tells you while you lead.
+ *
+ * <pre>{@code
+ * try (LeaderElector elector = LeaderElector.builder()
+ *         .lock(lock)
+ *         .onStartedLeading(leadership -> startWork(leadership.term()))
+ *         .onStoppedLeading(() -> stopWork())
+ *         .build()) {
+ *     elector.start();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li>Started-leading fires only after the lock write that made this candidate holder succeeded. Every
+ *       started-leading is followed by exactly one stopped-leading; stopped-leading never fires for a candidate
+ *       that never led. Callbacks run in order on the callback executor, never on the scheduler.</li>
+ *   <li>A term is valid until the start of its last successful renew plus {@code renewDeadline}, on this
+ *       process's monotonic clock. The leader steps down when that instant passes, even while a call hangs.</li>
+ *   <li>A follower takes over only once {@code leaseDuration} has passed, on its own monotonic clock, since it
+ *       last saw the record change; remote timestamps are never compared with local clocks. With
+ *       {@code renewDeadline × (1 + drift) < leaseDuration × (1 − drift)}, two valid terms never overlap, whatever
+ *       the wall-clock offset between machines.</li>
+ *   <li>Every acquisition increments the lock's transition count; {@link Leadership#term()} is that count, a
+ *       fencing token for downstream systems.</li>
+ *   <li>After losing leadership the elector follows and competes again; it need not be rebuilt. {@link #close()}
+ *       is final and idempotent; closing a leader releases the lock after its stopped-leading callback returns,
+ *       so the next leader cannot start while this one still works.</li>
+ * </ul>
+ *
+ * <h2>Limits</h2>
+ * <ul>
+ *   <li>Safety rests on clock <em>rate</em>: a process paused (GC, SIGSTOP) past its deadline may still be
+ *       running leader-only work when it wakes; check {@link Leadership#isValid()} and use the term as a fencing
+ *       token where that matters.</li>
+ *   <li>Deleting the lock object, or a record that cannot be read, resets the term count.</li>
+ * </ul>
+ */
+public final class LeaderElector implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
+
+    private final ElectionConfig config;
+    private final ElectionLoop loop;
+
+    LeaderElector(ElectionConfig config) {
+        this.config = config;
+        this.loop = new ElectionLoop(config);
+    }
+
+    public static LeaderElectorBuilder builder() {
+        return new LeaderElectorBuilder();
+    }
+
+    /** Starts competing. Throws {@link IllegalStateException} when called twice or after close. */
+    public void start() {
+        loop.start();
+    }
+
+    public ElectionConfig config() {
+        return config;
+    }
+
+    public String identity() {
+        return config.identity();
+    }
+
+    public ElectorState state() {
+        return loop.state();
+    }
+
+    /** True while this candidate holds a valid term. */
+    public boolean isLeader() {
+        return loop.leadership().isPresent();
+    }
+
+    /** The current term, while it is valid. */
+    public Optional<Leadership> leadership() {
+        return loop.leadership();
+    }
+
+    /** The holder this candidate last observed (itself included), empty when none is known. */
+    public Optional<String> currentLeader() {
+        return loop.currentLeader();
+    }
+
+    /**
+     * Unhealthy when this elector believes it leads although its renew deadline passed more than
+     * {@code tolerance} ago: its timer is stuck, and a liveness probe should restart the process.
+     */
+    public Health health(Duration tolerance) {
+        long overdue = loop.overdueNanos();
+        if (overdue > tolerance.toNanos()) {
+            return new Health(false, "leading " + Duration.ofNanos(overdue) + " past the renew deadline");
+        }
+        return new Health(true, state().toString());
+    }
+
+    /** {@link #health(Duration)} with a tolerance of one retry period. */
+    public Health health() {
+        return health(config.retryPeriod());
+    }
+
+    /** Stops competing; a leader steps down and (if so configured) releases. Completes when all is done. */
+    public CompletableFuture<Void> closeAsync() {
+        return loop.closeAsync();
+    }
+
+    /**
+     * Stops, waiting at most {@code renewDeadline + callTimeout} for the stopped-leading callback and the release.
+     */
+    @Override
+    public void close() {
+        Duration limit = config.renewDeadline().plus(config.callTimeout());
+        try {
+            loop.closeAsync().get(limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            log.warn("{}: close did not finish within {}; the lock expires on its own", identity(), limit);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            log.warn("{}: close failed", identity(), e.getCause());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LeaderElector[" + identity() + " on " + config.lock().describe() + ", " + state() + "]";
+    }
+}
