@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public final class ElectionLoop implements LockListener {
     private final ResourceLock lock;
     private final ElectionScheduler clock;
     private final SerialExecutor callbacks;
+    private final Delays delays;
     private final String identity;
     private final String name;
     private final Object mutex = new Object();
@@ -79,6 +81,7 @@ public final class ElectionLoop implements LockListener {
         this.identity = config.identity();
         this.name = lock.describe() + " [" + identity + "]";
         this.callbacks = new SerialExecutor(config.callbackExecutor(), name);
+        this.delays = new Delays(config.retryPeriod(), config.jitter(), config.random());
     }
 
     // ---- public surface -------------------------------------------------------------------------------------
@@ -265,7 +268,7 @@ public final class ElectionLoop implements LockListener {
 
     private void timedOut(long id) {
         if (call != null && call.seq == id) {
-            completed(id, null, new java.util.concurrent.TimeoutException(
+            completed(id, null, new TimeoutException(
                     "no answer within callTimeout " + config.callTimeout()));
         }
     }
@@ -425,27 +428,16 @@ public final class ElectionLoop implements LockListener {
     // ---- records we write -----------------------------------------------------------------------------------
 
     private LeaderElectionRecord acquisitionRecord() {
-        Optional<LeaderElectionRecord> old = known == null ? Optional.empty() : known.record();
-        long transitions = old.map(LeaderElectionRecord::leaderTransitions).orElse(0L) + 1;
-        Optional<String> preferred = old.flatMap(LeaderElectionRecord::preferredHolder)
-                .filter(p -> !p.equals(identity));
-        var now = Optional.of(clock.wallTime());
-        return new LeaderElectionRecord(identity, config.leaseDuration(), now, now, transitions, preferred);
+        return Records.acquisition(known == null ? Optional.empty() : known.record(), identity,
+                config.leaseDuration(), clock.wallTime());
     }
 
     private LeaderElectionRecord renewalRecord() {
-        LeaderElectionRecord current = known.record().orElseThrow();
-        return new LeaderElectionRecord(identity, config.leaseDuration(), current.acquireTime(),
-                Optional.of(clock.wallTime()), current.leaderTransitions(), current.preferredHolder());
+        return Records.renewal(known.record().orElseThrow(), config.leaseDuration(), clock.wallTime());
     }
 
     private LeaderElectionRecord releaseRecord() {
-        LeaderElectionRecord current = known.record().orElseThrow();
-        var now = Optional.of(clock.wallTime());
-        Duration shortest = lock.durationGranularity().compareTo(Duration.ofSeconds(1)) > 0
-                ? lock.durationGranularity() : Duration.ofSeconds(1);
-        return new LeaderElectionRecord("", shortest, now, now, current.leaderTransitions(),
-                current.preferredHolder());
+        return Records.release(known.record().orElseThrow(), lock.durationGranularity(), clock.wallTime());
     }
 
     // ---- closing --------------------------------------------------------------------------------------------
@@ -557,13 +549,11 @@ public final class ElectionLoop implements LockListener {
     }
 
     private long pollNanos() {
-        return (long) (config.retryPeriod().toNanos() * (1 + config.jitter() * config.random().nextDouble()));
+        return delays.pollNanos();
     }
 
     private long backoffNanos() {
-        long period = config.retryPeriod().toNanos();
-        long base = Math.min(period, (period / 8) << Math.max(0, Math.min(failures - 1, 3)));
-        return (long) (base * (1 + config.jitter() * config.random().nextDouble()));
+        return delays.backoffNanos(failures);
     }
 
     private static void cancel(Cancellable cancellable) {
