@@ -139,7 +139,8 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
     @Override
     public final Optional<AutoCloseable> watch(LockListener listener) {
         Objects.requireNonNull(listener, "listener");
-        ObjectWatch<T> watch = new ObjectWatch<>(description, resource(watchClient), this::seen, this::get, listener);
+        ObjectWatch<T> watch = new ObjectWatch<>(description, resource(watchClient), this::seen, this::get, listener,
+                calls);
         watches.add(watch);
         watch.start();
         return Optional.of(() -> {

@@ -122,7 +122,7 @@ public final class LockCalls {
             if (code == 409) {
                 return new LockConflictException(operation + " " + object + ": conflict (409): " + status, k8s);
             }
-            String what = code == 0 ? "failed" : "failed with HTTP " + code;
+            String what = code <= 0 ? "failed" : "failed with HTTP " + code;
             return new LockUnavailableException(operation + " " + object + " " + what + ": " + status, k8s);
         }
         if (cause instanceof InterruptedException) {

@@ -37,6 +37,7 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
     private final Function<T, LockSnapshot> toSnapshot;
     private final Supplier<CompletableFuture<Optional<LockSnapshot>>> read;
     private final LockListener listener;
+    private final LockCalls calls;
 
     private final Object monitor = new Object();
     private Watch current;
@@ -50,14 +51,16 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
      * @param toSnapshot converts a watched object to a snapshot
      * @param read reads the object (bounded), to resynchronise after each (re-)establishment
      * @param listener receives the notifications
+     * @param calls bounds the time it may take to establish the watch
      */
     public ObjectWatch(String object, Resource<T> resource, Function<T, LockSnapshot> toSnapshot,
-            Supplier<CompletableFuture<Optional<LockSnapshot>>> read, LockListener listener) {
+            Supplier<CompletableFuture<Optional<LockSnapshot>>> read, LockListener listener, LockCalls calls) {
         this.object = object;
         this.resource = resource;
         this.toSnapshot = toSnapshot;
         this.read = read;
         this.listener = listener;
+        this.calls = calls;
     }
 
     /** Starts watching in the background. */
@@ -74,22 +77,35 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
             }
             myGeneration = ++generation;
         }
-        Watch watch;
-        try {
-            watch = resource.watch(new Events(myGeneration));
-        } catch (RuntimeException e) {
-            LOG.debug("watch on {} could not be established: {}", object, e.toString());
-            lost(myGeneration, e);
-            return;
-        }
+        // fabric8 blocks until the watch is established, for ever if the API server does not answer: bound it
+        calls.run("watch", () -> {
+            Watch watch = resource.watch(new Events(myGeneration));
+            if (!adopt(myGeneration, watch)) {
+                watch.close();
+            }
+            return watch;
+        }).whenComplete((watch, failure) -> {
+            if (failure != null) {
+                LOG.debug("watch on {} could not be established: {}", object, failure.toString());
+                lost(myGeneration, failure);
+            } else if (isCurrent(myGeneration)) {
+                established(myGeneration);
+            }
+        });
+    }
+
+    private boolean adopt(int myGeneration, Watch watch) {
         synchronized (monitor) {
             if (closed || myGeneration != generation) {
-                watch.close();
-                return;
+                return false;
             }
             current = watch;
             backoff = FIRST_BACKOFF;
+            return true;
         }
+    }
+
+    private void established(int myGeneration) {
         LOG.debug("watch on {} established", object);
         safely(listener::watchUp);
         read.get().whenComplete((snapshot, failure) -> {
@@ -111,13 +127,21 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
 
     private void lost(int myGeneration, Throwable cause) {
         Duration delay;
+        Watch stale = null;
         synchronized (monitor) {
             if (closed || myGeneration != generation) {
                 return;
             }
+            generation++;
+            if (current != null) {
+                stale = current;
+            }
             current = null;
             delay = backoff;
             backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+        if (stale != null) {
+            stale.close();
         }
         safely(() -> listener.watchDown(cause));
         long jittered = delay.toMillis() / 2 + ThreadLocalRandom.current().nextLong(delay.toMillis() / 2 + 1);

@@ -50,13 +50,13 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Switches the mode. Leaving {@link Mode#PASS} also cuts open connections, so that pooled connections
-     * behave like new ones.
+     * Switches the mode and cuts open connections, so that pooled connections behave like new ones (and none
+     * that lost bytes in {@link Mode#BLACKHOLE} carries traffic again).
      */
     public void mode(Mode newMode) {
         Mode old = mode;
         mode = newMode;
-        if (old == Mode.PASS && newMode != Mode.PASS) {
+        if (old != newMode) {
             cutConnections();
         }
     }

@@ -244,7 +244,7 @@ public abstract class KubernetesLockContract {
         CompletableFuture<?> update = lock.update(created, held("a", 1));
         await().atMost(Duration.ofSeconds(5)).until(() -> get.isDone() && update.isDone());
         assertThatThrownBy(() -> join(get)).isInstanceOf(LockUnavailableException.class)
-                .hasMessageContaining("did not answer within PT0.3S");
+                .hasMessageContaining(NAMESPACE + "/" + NAME);
         assertThatThrownBy(() -> join(update)).isInstanceOf(LockUnavailableException.class);
 
         proxy.mode(FaultProxy.Mode.PASS);

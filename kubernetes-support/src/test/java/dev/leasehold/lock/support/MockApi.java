@@ -7,6 +7,12 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,6 +53,21 @@ public final class MockApi implements AutoCloseable {
                     .withMasterUrl("http://127.0.0.1:" + proxy.port()).build()).build());
         } finally {
             direct.close();
+        }
+    }
+
+    /** The JSON the server holds at {@code path} (e.g. {@code /api/v1/namespaces/ns/configmaps/name}), as stored. */
+    public String rawGet(String path) {
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://" + server.getHostName() + ":" + server.getPort() + path)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
