@@ -1,0 +1,93 @@
+package dev.leasehold.lock.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.leasehold.core.LeaderElector;
+import dev.leasehold.core.spi.ResourceLock;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Leasehold electors on a Kubernetes lock against the mock API server, with faults injected by a proxy. */
+public abstract class KubernetesElectionContract {
+
+    protected static final String NAMESPACE = "test";
+    protected static final String NAME = "leader";
+
+    protected MockApi api;
+    protected KubernetesClient client;
+    protected Fleet fleet;
+
+    /** A builder of the lock under test, with nothing set. */
+    protected abstract KubernetesLockBuilder<?, ?> builder();
+
+    @BeforeEach
+    void start() {
+        api = new MockApi();
+        client = api.client();
+        fleet = new Fleet();
+    }
+
+    @AfterEach
+    void stop() {
+        fleet.close();
+        api.close();
+    }
+
+    protected ResourceLock lock(KubernetesClient via, String identity) {
+        return builder().client(via).namespace(NAMESPACE).name(NAME).identity(identity)
+                .callTimeout(Duration.ofMillis(800)).build();
+    }
+
+    @Test
+    void aReleaseHandsOverAtOnceThroughTheWatchNotAtTheNextPoll() {
+        List<String> seenByB = new CopyOnWriteArrayList<>();
+        LeaderElector a = LeaderElector.builder().lock(lock(client, "a")).leaseDuration(Duration.ofSeconds(30))
+                .renewDeadline(Duration.ofSeconds(20)).retryPeriod(Duration.ofSeconds(15)).build();
+        a.start();
+        await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+        // B polls every 15 s (±20 %); only its watch can make it act within a few seconds of the release
+        LeaderElector b = LeaderElector.builder().lock(lock(client, "b")).leaseDuration(Duration.ofSeconds(30))
+                .renewDeadline(Duration.ofSeconds(20)).retryPeriod(Duration.ofSeconds(15))
+                .onNewLeader(seenByB::add).build();
+        try (a; b) {
+            b.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> seenByB.contains("a"));
+            a.close();
+            await().atMost(Duration.ofSeconds(5)).until(b::isLeader);
+            assertThat(a.isLeader()).isFalse();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FaultProxy.Mode.class, names = {"BLACKHOLE", "UNAVAILABLE"})
+    void aLeaderCutOffFromTheApiServerStepsDownWithinItsRenewDeadlineBeforeAnotherStarts(FaultProxy.Mode fault) {
+        FaultProxy proxy = api.proxy();
+        Fleet.Leasehold a = fleet.leasehold(lock(api.clientVia(proxy), "a"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.leading() && a.startedAt() > 0);
+        Fleet.Leasehold b = fleet.leasehold(lock(client, "b"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.leadersSeen().contains("a"));
+
+        long cutAt = System.nanoTime();
+        proxy.mode(fault);
+
+        // the deadline counts from the start of the last successful renew, which was before the cut
+        await().atMost(Fleet.RENEW_DEADLINE.plusSeconds(3)).until(() -> !a.leading());
+        assertThat(Duration.ofNanos(a.stoppedAt() - cutAt)).isLessThan(Fleet.RENEW_DEADLINE.plusSeconds(1));
+        await().atMost(Fleet.LEASE.plusSeconds(10)).until(b::leading);
+        assertThat(b.startedAt()).isGreaterThan(a.stoppedAt());
+        assertThat(fleet.violations()).isEmpty();
+
+        proxy.mode(FaultProxy.Mode.PASS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.leadersSeen().contains("b"));
+        assertThat(a.leading()).isFalse();
+        assertThat(fleet.violations()).isEmpty();
+    }
+}
