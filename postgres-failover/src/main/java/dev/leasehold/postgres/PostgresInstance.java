@@ -233,6 +233,7 @@ public final class PostgresInstance {
         if (isRunning()) {
             return;
         }
+        Postmaster.awaitReaped(data, timeout);
         Path log = config.logFile();
         long seconds = Math.max(1, timeout.toSeconds());
         PgCommands.Result r = commands.run(timeout.plusSeconds(5), programEnv(), "pg_ctl",

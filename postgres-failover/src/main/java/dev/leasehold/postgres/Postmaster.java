@@ -71,6 +71,30 @@ public final class Postmaster {
         }
     }
 
+    /**
+     * Waits up to {@code bound} until a dead postmaster recorded in {@code postmaster.pid} is reaped.
+     * PostgreSQL refuses to start while the recorded pid still exists, and a killed postmaster stays
+     * a zombie until init reaps it.
+     */
+    public static void awaitReaped(Path dataDir, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        try {
+            List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+            if (lines.isEmpty()) {
+                return;
+            }
+            Optional<ProcessHandle> p = ProcessHandle.of(Long.parseLong(lines.get(0).strip()));
+            while (p.isPresent() && p.get().isAlive() && !alive(p.get()) && System.nanoTime() - deadline < 0) {
+                Thread.sleep(20);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // no pid file, or not ours to judge: pg_ctl start will say
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PostgresException("interrupted while waiting for a dead postmaster to be reaped", e);
+        }
+    }
+
     /** Waits up to {@code bound} for a process to exit (zombies count as exited). */
     public static boolean awaitExit(ProcessHandle process, Duration bound) {
         return Fence.waitForExit(process, bound);
