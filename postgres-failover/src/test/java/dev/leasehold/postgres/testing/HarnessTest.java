@@ -58,6 +58,14 @@ class HarnessTest {
             assertThat(pg0.status().state()).isEqualTo(PostgresStatus.State.PRIMARY);
             Rows.awaitReplayed(pg1, Rows.insert(pg0, "after-crash", 41, 50));
             assertThat(Rows.ids(pg1, "after-crash")).isEqualTo(Rows.range(41, 50));
+
+            // a standby without hot standby answers "not accepting connections": STARTING, not an exception
+            pg1.execute("ALTER SYSTEM SET hot_standby = off");
+            pg1.fence(WAIT);
+            c.restart(1);
+            PostgresStatus starting = pg1.status();
+            assertThat(starting.state()).isEqualTo(PostgresStatus.State.STARTING);
+            assertThat(starting.problem().orElseThrow()).contains(pg1.describe()).contains("not accepting");
         }
     }
 
