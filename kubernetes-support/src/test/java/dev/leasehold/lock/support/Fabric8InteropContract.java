@@ -7,22 +7,14 @@ import dev.leasehold.core.spi.ResourceLock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Leasehold electors and fabric8's own {@code LeaderElector} contending for one lock object: sampled every
  * 2 ms, never two leaders; leadership goes from fabric8 to Leasehold and back.
  */
-public abstract class Fabric8InteropContract {
+public abstract class Fabric8InteropContract extends MockApiTest {
 
-    protected static final String NAMESPACE = "test";
-    protected static final String NAME = "leader";
-
-    protected MockApi api;
-    protected KubernetesClient client;
-    protected Fleet fleet;
 
     /** Leasehold's lock on the object. */
     protected abstract ResourceLock ours(KubernetesClient client, String identity);
@@ -41,19 +33,6 @@ public abstract class Fabric8InteropContract {
      * next leader waits for the lease to expire).
      */
     protected abstract boolean fabric8ReleaseLands();
-
-    @BeforeEach
-    void start() {
-        api = new MockApi();
-        client = api.client();
-        fleet = new Fleet();
-    }
-
-    @AfterEach
-    void stop() {
-        fleet.close();
-        api.close();
-    }
 
     @Test
     void aMixedFleetNeverHasTwoLeadersAndHandsOverBothWays() {

@@ -9,37 +9,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Leasehold electors on a Kubernetes lock against the mock API server, with faults injected by a proxy. */
-public abstract class KubernetesElectionContract {
+public abstract class KubernetesElectionContract extends MockApiTest {
 
-    protected static final String NAMESPACE = "test";
-    protected static final String NAME = "leader";
-
-    protected MockApi api;
-    protected KubernetesClient client;
-    protected Fleet fleet;
 
     /** A builder of the lock under test, with nothing set. */
     protected abstract KubernetesLockBuilder<?, ?> builder();
-
-    @BeforeEach
-    void start() {
-        api = new MockApi();
-        client = api.client();
-        fleet = new Fleet();
-    }
-
-    @AfterEach
-    void stop() {
-        fleet.close();
-        api.close();
-    }
 
     protected ResourceLock lock(KubernetesClient via, String identity) {
         return builder().client(via).namespace(NAMESPACE).name(NAME).identity(identity)

@@ -17,40 +17,22 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * What every Kubernetes lock must do, against the mock API server over real HTTP. Each lock module runs it by
  * extending it and adds the tests of its own wire format.
  */
-public abstract class KubernetesLockContract {
+public abstract class KubernetesLockContract extends MockApiTest {
 
-    protected static final String NAMESPACE = "test";
-    protected static final String NAME = "leader";
     protected static final Duration LEASE = Duration.ofSeconds(15);
     protected static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
-
-    protected MockApi api;
-    protected KubernetesClient client;
 
     /** A builder of the lock under test, with nothing set. */
     protected abstract KubernetesLockBuilder<?, ?> builder();
 
     /** The kind of object the lock keeps its record in. */
     protected abstract Class<? extends HasMetadata> kind();
-
-    @BeforeEach
-    void startApi() {
-        api = new MockApi();
-        client = api.client();
-    }
-
-    @AfterEach
-    void stopApi() {
-        api.close();
-    }
 
     protected ResourceLock lock(KubernetesClient via, String identity) {
         return builder().client(via).namespace(NAMESPACE).name(NAME).identity(identity)
