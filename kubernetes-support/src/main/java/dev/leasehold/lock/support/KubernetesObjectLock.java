@@ -7,6 +7,7 @@ import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.ResourceLock;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.time.Duration;
 import java.time.Instant;
@@ -132,7 +133,15 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
             }
             T object = writeRecord(base, record, Instant.now(), settings);
             object.getMetadata().setResourceVersion(expected.version());
-            return seen(client.resource(object).update());
+            try {
+                return seen(client.resource(object).update());
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) {
+                    throw new LockConflictException(description + " was deleted since version " + expected.version(),
+                            e);
+                }
+                throw e;
+            }
         });
     }
 

@@ -24,7 +24,9 @@ public final class FaultProxy implements AutoCloseable {
         /** Accept and read, forward nothing: every request hangs. */
         BLACKHOLE,
         /** Answer each new request with 503 Service Unavailable and close the connection. */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** Answer each new request with 410 Gone (an expired resourceVersion) and close the connection. */
+        GONE
     }
 
     private final String targetHost;
@@ -86,7 +88,11 @@ public final class FaultProxy implements AutoCloseable {
     private void serve(Socket client) {
         try {
             if (mode == Mode.UNAVAILABLE) {
-                answerUnavailable(client);
+                answer(client, 503, "Service Unavailable", "ServiceUnavailable");
+                return;
+            }
+            if (mode == Mode.GONE) {
+                answer(client, 410, "Gone", "Expired");
                 return;
             }
             Socket upstream = new Socket(targetHost, targetPort);
@@ -116,7 +122,7 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private void answerUnavailable(Socket client) throws IOException {
+    private void answer(Socket client, int code, String text, String reason) throws IOException {
         InputStream in = client.getInputStream();
         // read the request head; the body (if any) is ignored because the connection is closed after answering
         int matched = 0;
@@ -126,8 +132,8 @@ public final class FaultProxy implements AutoCloseable {
             matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
         }
         String body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"injected\","
-                + "\"reason\":\"ServiceUnavailable\",\"code\":503}";
-        String response = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+                + "\"reason\":\"" + reason + "\",\"code\":" + code + "}";
+        String response = "HTTP/1.1 " + code + " " + text + "\r\nContent-Type: application/json\r\nContent-Length: "
                 + body.getBytes(StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n" + body;
         client.getOutputStream().write(response.getBytes(StandardCharsets.UTF_8));
         client.getOutputStream().flush();

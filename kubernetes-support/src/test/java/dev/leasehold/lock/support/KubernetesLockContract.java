@@ -112,8 +112,11 @@ public abstract class KubernetesLockContract extends MockApiTest {
         client.resources(kind()).inNamespace(NAMESPACE).withName(NAME).delete();
         await().atMost(Duration.ofSeconds(10)).until(() -> object() == null);
 
+        // b must read first; a still has the object it wrote and sends it
         assertThatThrownBy(() -> join(lock(client, "b").update(first, held("b", 2))))
                 .isInstanceOf(LockConflictException.class);
+        assertThatThrownBy(() -> join(a.update(first, held("a", 1))))
+                .isInstanceOf(LockConflictException.class).hasMessageContaining("deleted");
     }
 
     @Test
@@ -201,6 +204,43 @@ public abstract class KubernetesLockContract extends MockApiTest {
             join(other.update(join(other.get()).orElseThrow(), held("b", 2)));
             await().atMost(Duration.ofSeconds(10)).until(() -> events.sawHolder("b"));
         }
+    }
+
+    @Test
+    void theWatchComesBackAfter410Gone() throws Exception {
+        FaultProxy proxy = api.proxy();
+        ResourceLock watcher = lock(api.clientVia(proxy), "w");
+        RecordingListener events = new RecordingListener();
+        try (AutoCloseable watch = watcher.watch(events).orElseThrow()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.count("up") == 1);
+            proxy.mode(FaultProxy.Mode.GONE);
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.count("down") >= 1);
+            // it keeps trying: a second failed attempt reports the watch down again
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.count("down") >= 2);
+            join(lock(client, "a").create(held("a", 1)));
+            proxy.mode(FaultProxy.Mode.PASS);
+            await().atMost(Duration.ofSeconds(20)).until(() -> events.count("up") >= 2 && events.sawHolder("a"));
+        }
+    }
+
+    @Test
+    void closingTheLockStopsItsWatches() throws Exception {
+        ResourceLock watcher = lock(client, "w");
+        RecordingListener events = new RecordingListener();
+        watcher.watch(events).orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.count("up") == 1);
+        watcher.close();
+        int before = events.events().size();
+
+        // the write and a marker watch on a second lock: once the marker saw the write, a live watch would have
+        ResourceLock marker = lock(client, "m");
+        RecordingListener markerEvents = new RecordingListener();
+        try (AutoCloseable markerWatch = marker.watch(markerEvents).orElseThrow()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> markerEvents.count("up") == 1);
+            join(lock(client, "a").create(held("a", 1)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> markerEvents.sawHolder("a"));
+        }
+        assertThat(events.events()).hasSize(before);
     }
 
     @Test

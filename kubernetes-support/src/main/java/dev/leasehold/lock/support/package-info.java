@@ -1,0 +1,29 @@
+/**
+ * The fabric8 plumbing the Kubernetes locks share, written once: {@link dev.leasehold.lock.support.LockCalls}
+ * (bounded calls, fabric8's retries off, failures mapped to the SPI),
+ * {@link dev.leasehold.lock.support.ObjectWatch} (one watch by name, re-established after errors, closure and
+ * 410 Gone), {@link dev.leasehold.lock.support.KubernetesObjectLock} (get / create / compare-and-swap update),
+ * {@link dev.leasehold.lock.support.AnnotationRecordCodec} (the annotation record of client-go and fabric8),
+ * {@link dev.leasehold.lock.support.KubeTimes} and {@link dev.leasehold.lock.support.WholeSeconds}.
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li>No call outlasts its call timeout: requests go through a view of the caller's client with fabric8's
+ *       retries off and its request timeout at the call timeout, and the lock abandons (and interrupts) a call
+ *       that is still running when the timeout passes.</li>
+ *   <li>A stale update or a create that finds the object is a conflict, never an overwrite. An update writes
+ *       back every other field of the object as it was read at the expected version.</li>
+ *   <li>Lease durations that Kubernetes would truncate (fractional seconds) are rejected, never rounded.</li>
+ *   <li>A record that cannot be read is logged once per object version at ERROR with the object's
+ *       namespace/name and the reason, and reported as unreadable so the elector treats it as held.</li>
+ * </ul>
+ *
+ * <h2>Limits</h2>
+ * <ul>
+ *   <li>Watch notifications may be late, duplicated or lost; after each (re-)establishment the object is read
+ *       once, but the elector must keep treating notifications as hints.</li>
+ *   <li>A held record in client-go's annotation format cannot be read by fabric8 7.8.0's elector (see
+ *       {@link dev.leasehold.lock.support.AnnotationRecordCodec}).</li>
+ * </ul>
+ */
+package dev.leasehold.lock.support;
