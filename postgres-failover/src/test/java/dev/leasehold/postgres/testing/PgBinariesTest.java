@@ -2,22 +2,24 @@ package dev.leasehold.postgres.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The lookup order: PG_BIN first, then what the machine has, else Maven's (forced in MavenBinariesTest). */
 class PgBinariesTest {
     @Test
-    void pgBinWinsOverEverythingElse() {
+    void pgBinWinsOverEverythingElse() throws Exception {
         PgBinaries found = PgBinaries.locate();
-        System.setProperty("PG_BIN", found.binDir().toString());
-        try {
+        Map<String, String> props = new HashMap<>();
+        props.put("PG_BIN", found.binDir().toString());
+        props.put("leasehold.pg.binaries", null);
+        SystemProperties.with(props, () -> {
             PgBinaries viaPgBin = PgBinaries.locate();
             assertThat(viaPgBin.source()).isEqualTo(PgBinaries.Source.PG_BIN);
             assertThat(viaPgBin.binDir()).isEqualTo(found.binDir());
             assertThat(viaPgBin.description()).startsWith("PG_BIN=");
-        } finally {
-            System.clearProperty("PG_BIN");
-        }
+        });
     }
 
     @Test
