@@ -60,6 +60,7 @@ public final class Rewind {
             throw new PostgresException("PostgreSQL " + self.describe()
                     + " is running; fence it before rejoining it to " + upstream.describe());
         }
+        Postmaster.awaitReaped(data, timeout);
         StandbyConfig.deleteQuietly(data.resolve("standby.signal"));
         StandbyConfig.deleteQuietly(data.resolve("recovery.signal"));
         PgControl control = ensureCleanShutdown(timeout);

@@ -254,6 +254,37 @@ public final class PostgresCluster implements AutoCloseable {
         LOG.info("test cluster: killed {} with SIGKILL", members.get(i).describe());
     }
 
+    /** Stops (SIGSTOP) member {@code i}'s processes: a hung node that holds its connections open. */
+    public void freeze(int i) {
+        signalAll(i, "-STOP");
+        LOG.info("test cluster: froze {}", members.get(i).describe());
+    }
+
+    /** Resumes (SIGCONT) member {@code i}'s processes after {@link #freeze}. */
+    public void thaw(int i) {
+        signalAll(i, "-CONT");
+        LOG.info("test cluster: thawed {}", members.get(i).describe());
+    }
+
+    private void signalAll(int i, String signal) {
+        ProcessHandle pm = Postmaster.pid(members.get(i).config().dataDir().orElseThrow()).orElseThrow(
+                () -> new IllegalStateException(members.get(i).describe() + " is not running"));
+        List<String> command = new ArrayList<>(List.of("kill", signal, Long.toString(pm.pid())));
+        pm.descendants().forEach(p -> command.add(Long.toString(p.pid())));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new PostgresException("kill " + signal + " of " + members.get(i).describe() + " failed: "
+                        + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new PostgresException("cannot run kill " + signal + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PostgresException("interrupted while signalling " + members.get(i).describe(), e);
+        }
+    }
+
     /** Starts member {@code i} again (after {@link #kill9} or a fence). */
     public void restart(int i) {
         members.get(i).start(START_TIMEOUT);
