@@ -20,6 +20,9 @@ public abstract class KubernetesElectionContract extends MockApiTest {
     /** A builder of the lock under test, with nothing set. */
     protected abstract KubernetesLockBuilder<?, ?> builder();
 
+    /** Creates the lock object holding a record that cannot be read, as a broken foreign client might. */
+    protected abstract void writeUnreadableRecord(KubernetesClient client);
+
     protected ResourceLock lock(KubernetesClient via, String identity) {
         return builder().client(via).namespace(NAMESPACE).name(NAME).identity(identity)
                 .callTimeout(Duration.ofMillis(800)).build();
@@ -43,6 +46,23 @@ public abstract class KubernetesElectionContract extends MockApiTest {
             await().atMost(Duration.ofSeconds(5)).until(b::isLeader);
             assertThat(a.isLeader()).isFalse();
         }
+    }
+
+    @Test
+    void anUnreadableRecordIsTakenOverOnlyAFullLeaseDurationAfterItWasFirstSeen() {
+        writeUnreadableRecord(client);
+        long before = System.nanoTime();
+        Fleet.Leasehold a = fleet.leasehold(lock(client, "a"));
+
+        await().atMost(Fleet.LEASE.plusSeconds(10)).until(a::leading);
+        assertThat(Duration.ofNanos(a.startedAt() - before)).isGreaterThanOrEqualTo(Fleet.LEASE);
+        assertThat(a.elector().leadership().orElseThrow().term()).isEqualTo(1);
+        assertThat(join(lock(client, "b").get()).orElseThrow().record().orElseThrow().holderIdentity())
+                .isEqualTo("a");
+    }
+
+    private static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
+        return future.orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
     }
 
     @ParameterizedTest
