@@ -46,7 +46,7 @@ public final class Identifiers {
     public static String requireRoleName(String parameter, String name) {
         if (name == null || !ROLE.matcher(name).matches()) {
             throw new IllegalArgumentException(parameter + " '" + name
-                    + "' is not a valid role name: it must match [A-Za-z_][A-Za-z0-9_]{0,62}"
+                    + "' is not a valid role or database name: it must match [A-Za-z_][A-Za-z0-9_]{0,62}"
                     + " (no quotes, spaces or punctuation)");
         }
         return name;

@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * minimum recovery point is after {@code S}. An instance that did not stop cleanly is first run
  * through crash recovery in single-user mode (as {@code pg_rewind} itself does) so that these
  * positions are exact.
+ *
+ * <p>The rule is applied again to the result of a rewind or re-clone. Before {@code pg_rewind} the
+ * upstream is asked for a {@code CHECKPOINT}: {@code pg_rewind} takes the source's timeline from its
+ * control file, which a just-promoted server updates only at its next checkpoint, and would otherwise
+ * answer "no rewind required" and leave the instance diverged. A rewind that still leaves it diverged
+ * falls back to a re-clone; a re-clone that does is an error, and the instance is not started.
  */
 public final class Rewind {
     private static final Logger LOG = LoggerFactory.getLogger(Rewind.class);
