@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 
 /**
  * A lock kept as JSON in the annotation {@code control-plane.alpha.kubernetes.io/leader} of a v1 ConfigMap,
- * in client-go's format (client-go's {@code ConfigMapLock}); the ConfigMap's data, labels and other annotations
- * are left as they are. Records written by client-go and by fabric8's own elector are read; see
+ * in client-go's format (as client-go's former {@code ConfigMapLock}); the ConfigMap's data, labels and other
+ * annotations are left as they are. Records written by client-go and by fabric8's own elector are read; see
  * {@link dev.leasehold.lock.support.AnnotationRecordCodec} for the formats and the compatibility with fabric8.
  *
  * <p>Prefer {@code LeaseLock} for new deployments; this lock exists for fleets that already use ConfigMaps

@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 
 /**
  * A lock kept as JSON in the annotation {@code control-plane.alpha.kubernetes.io/leader} of a v1 Endpoints
- * object, in client-go's format (client-go's {@code EndpointsLock}); its subsets, labels and other annotations
- * are left as they are. Records written by client-go and by fabric8's own elector are read; see
+ * object, in client-go's format (as client-go's former {@code EndpointsLock}); its subsets, labels and other
+ * annotations are left as they are. Records written by client-go and by fabric8's own elector are read; see
  * {@link dev.leasehold.lock.support.AnnotationRecordCodec} for the formats and the compatibility with fabric8.
  *
  * <p><strong>Deprecated in Kubernetes:</strong> the v1 Endpoints API is deprecated since Kubernetes 1.33 in

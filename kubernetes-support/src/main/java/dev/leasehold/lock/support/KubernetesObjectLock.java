@@ -45,7 +45,7 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
     private final KubernetesClient watchClient;
     private final LockCalls calls;
     private final AtomicReference<T> lastSeen = new AtomicReference<>();
-    private final AtomicReference<String> lastUnreadableVersion = new AtomicReference<>();
+    private final AtomicReference<String> lastUnreadableReason = new AtomicReference<>();
     private final Set<ObjectWatch<T>> watches = ConcurrentHashMap.newKeySet();
 
     protected KubernetesObjectLock(LockSettings settings, Class<T> type, String kind) {
@@ -163,11 +163,17 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
         String version = object.getMetadata().getResourceVersion();
         lastSeen.set(object);
         try {
-            return readRecord(object).map(r -> LockSnapshot.of(r, version)).orElseGet(() -> LockSnapshot.empty(version));
+            LockSnapshot snapshot = readRecord(object).map(r -> LockSnapshot.of(r, version))
+                    .orElseGet(() -> LockSnapshot.empty(version));
+            lastUnreadableReason.set(null);
+            return snapshot;
         } catch (RecordFormatException e) {
             String reason = "unreadable leader record on " + description + ": " + e.getMessage();
-            if (!version.equals(lastUnreadableVersion.getAndSet(version))) {
+            // once per distinct reason: a broken writer that keeps renewing must not flood the log
+            if (!reason.equals(lastUnreadableReason.getAndSet(reason))) {
                 LOG.error("{} (treated as held by an unknown holder)", reason);
+            } else {
+                LOG.debug("{} (version {})", reason, version);
             }
             return LockSnapshot.unreadable(version, reason);
         }

@@ -14,7 +14,7 @@
  *   <li>A stale update or a create that finds the object is a conflict, never an overwrite. An update writes
  *       back every other field of the object as it was read at the expected version.</li>
  *   <li>Lease durations that Kubernetes would truncate (fractional seconds) are rejected, never rounded.</li>
- *   <li>A record that cannot be read is logged once per object version at ERROR with the object's
+ *   <li>A record that cannot be read is logged at ERROR (once per distinct reason) with the object's
  *       namespace/name and the reason, and reported as unreadable so the elector treats it as held.</li>
  * </ul>
  *
