@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.LoggerFactory;
 
 /** Leasehold electors on a Kubernetes lock against the mock API server, with faults injected by a proxy. */
 public abstract class KubernetesElectionContract extends MockApiTest {
@@ -42,8 +43,11 @@ public abstract class KubernetesElectionContract extends MockApiTest {
         try (a; b) {
             b.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> seenByB.contains("a"));
+            long released = System.nanoTime();
             a.close();
             await().atMost(Duration.ofSeconds(5)).until(b::isLeader);
+            LoggerFactory.getLogger(getClass()).info("handover on release took {} ms (B polls every 15 s)",
+                    (System.nanoTime() - released) / 1_000_000);
             assertThat(a.isLeader()).isFalse();
         }
     }
@@ -83,6 +87,8 @@ public abstract class KubernetesElectionContract extends MockApiTest {
         await().atMost(Fleet.LEASE.plusSeconds(10)).until(b::leading);
         assertThat(b.startedAt()).isGreaterThan(a.stoppedAt());
         assertThat(fleet.violations()).isEmpty();
+        LoggerFactory.getLogger(getClass()).info("{}: leader stepped down {} ms after the cut, successor started {} ms "
+                + "after the cut", fault, (a.stoppedAt() - cutAt) / 1_000_000, (b.startedAt() - cutAt) / 1_000_000);
 
         proxy.mode(FaultProxy.Mode.PASS);
         await().atMost(Duration.ofSeconds(10)).until(() -> a.leadersSeen().contains("b"));
