@@ -41,6 +41,12 @@ public final class Cloner {
 
     Method cloneFrom(PostgresInstance upstream, Duration timeout) {
         Path data = self.requireDataDir();
+        if (upstream.config().dataDir().map(data::equals).orElse(false)
+                || (upstream.config().host().equals(self.config().host())
+                        && upstream.config().port() == self.config().port())) {
+            throw new PostgresException("refusing to clone " + upstream.describe() + " onto itself ("
+                    + self.describe() + ", data directory " + data + ")");
+        }
         if (self.isRunning()) {
             throw new PostgresException("PostgreSQL " + self.describe() + " is running; stop it before cloning "
                     + upstream.describe() + " over it");

@@ -12,7 +12,7 @@ public final class Follow {
 
     /** How the new upstream was applied. */
     public enum Result {
-        /** Already streaming from that upstream with those settings. */
+        /** Already configured for that upstream (and streaming from it once this returns). */
         UNCHANGED,
         /** {@code ALTER SYSTEM} and {@code pg_reload_conf()} (PostgreSQL 13 and newer): no restart. */
         RELOADED,
@@ -35,9 +35,9 @@ public final class Follow {
         upstream.slots().create(self.slotName());
         String conninfo = StandbyConfig.conninfo(self, upstream);
         Result result;
-        if (status.upstream().map(r -> r.senderPort() == upstream.config().port()
-                && upstream.config().host().equals(r.senderHost()) && r.streaming()).orElse(false)
-                && conninfo.equals(currentSetting("primary_conninfo"))) {
+        if (conninfo.equals(currentSetting("primary_conninfo"))
+                && self.slotName().equals(currentSetting("primary_slot_name"))) {
+            awaitStreaming(self, upstream, timeout);
             return Result.UNCHANGED;
         }
         Passfile.ensure(self.config());

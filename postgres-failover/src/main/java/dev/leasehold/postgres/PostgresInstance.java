@@ -282,6 +282,15 @@ public final class PostgresInstance {
     }
 
     /**
+     * Waits until this standby streams WAL from {@code upstream}.
+     *
+     * @throws PostgresException naming both and the last status seen, if it does not within the timeout
+     */
+    public void awaitStreaming(PostgresInstance upstream, Duration timeout) {
+        Follow.awaitStreaming(this, upstream, timeout);
+    }
+
+    /**
      * Turns this stopped (fenced) instance into a standby of {@code upstream} and starts it, rewinding
      * or re-cloning first if its WAL diverged from the upstream's history. Never starts a diverged
      * instance without one of the two.

@@ -116,6 +116,10 @@ class BadInputTest {
                 List.of("pg-1\", \"x"))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("pg-1\", \"x");
         assertThat(pg0.synchronousStandbys().configured()).isEmpty();
+        assertThatThrownBy(() -> pg0.cloneFrom(pg0, Duration.ofSeconds(5))).isInstanceOf(PostgresException.class)
+                .hasMessageContaining("onto itself");
+        assertThatThrownBy(() -> pg0.rejoin(pg0, Duration.ofSeconds(5))).isInstanceOf(PostgresException.class)
+                .hasMessageContaining("is running; fence it");
     }
 
     @Test

@@ -98,9 +98,9 @@ public final class PostgresCluster implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             members.add(instance(i, freePort()));
         }
+        initdb(members.get(0));
+        startOnFreePort(0);
         PostgresInstance primary = members.get(0);
-        initdb(primary);
-        primary.start(START_TIMEOUT);
         primary.execute("CREATE ROLE replicator WITH REPLICATION LOGIN");
         setPassword(primary, replication);
         for (int i = 1; i < size; i++) {
@@ -187,14 +187,45 @@ public final class PostgresCluster implements AutoCloseable {
         PostgresInstance replica = members.get(i);
         writeOwnConfig(replica);
         replica.cloneFrom(upstream, START_TIMEOUT);
-        replica.start(START_TIMEOUT);
-        awaitStreaming(replica, upstream);
+        startOnFreePort(i);
+        awaitStreaming(members.get(i), upstream);
+    }
+
+    /**
+     * Starts a new member; if another process took its port between {@link #freePort()} and the
+     * start (other test JVMs run beside us), moves it to another free port and tries again.
+     */
+    private void startOnFreePort(int i) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                members.get(i).start(START_TIMEOUT);
+                return;
+            } catch (PostgresException e) {
+                if (attempt == 3 || !e.getMessage().contains("already in use")) {
+                    throw e;
+                }
+                LOG.info("test cluster: port {} of {} was taken meanwhile; trying another",
+                        members.get(i).config().port(), members.get(i).name());
+                members.set(i, members.get(i).config().toBuilder().port(freePort()).build());
+                rewritePort(members.get(i));
+            }
+        }
+    }
+
+    private static void rewritePort(PostgresInstance m) {
+        Path conf = m.config().dataDir().orElseThrow().resolve("postgresql.conf");
+        try {
+            String text = Files.readString(conf, StandardCharsets.UTF_8);
+            Files.writeString(conf, text.replaceAll("(?m)^port = \\d+$", "port = " + m.config().port()),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new PostgresException("cannot rewrite the port in " + conf + ": " + e, e);
+        }
     }
 
     /** Waits until {@code replica} streams from {@code upstream}. */
     public void awaitStreaming(PostgresInstance replica, PostgresInstance upstream) {
-        // the same wait the control API uses after follow and rejoin
-        replica.follow(upstream, START_TIMEOUT);
+        replica.awaitStreaming(upstream, START_TIMEOUT);
     }
 
     // ---------------------------------------------------------------- access
