@@ -180,7 +180,8 @@ class MultiLockTest {
     void bothLocksMustBeTwoWithOneIdentity() {
         InMemoryLock a = new InMemoryLock(old, "a");
         assertThatThrownBy(() -> MultiLock.of(a, new InMemoryLock(next, "b")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"a\"").hasMessageContaining("\"b\"");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"a\"").hasMessageContaining("\"b\"");
         assertThatThrownBy(() -> MultiLock.of(a, a)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MultiLock.of(a, null)).isInstanceOf(IllegalArgumentException.class);
     }

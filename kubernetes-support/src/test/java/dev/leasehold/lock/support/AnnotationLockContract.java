@@ -61,7 +61,8 @@ public abstract class AnnotationLockContract extends KubernetesLockContract {
     @Test
     void readsARecordFabric8Wrote() {
         putObject("{\"holderIdentity\":\"f8-pod\",\"leaseDuration\":\"PT20S\",\"acquireTime\":"
-                + "\"2024-05-01T10:00:00.250000Z\",\"renewTime\":\"2024-05-01T10:00:05.500000Z\",\"leaderTransitions\":2}",
+                + "\"2024-05-01T10:00:00.250000Z\",\"renewTime\":\"2024-05-01T10:00:05.500000Z\","
+                + "\"leaderTransitions\":2}",
                 Map.of());
 
         assertThat(join(lock(client, "a").get()).orElseThrow().record()).contains(new LeaderElectionRecord("f8-pod",

@@ -109,7 +109,8 @@ class AnnotationRecordCodecTest {
         LeaderElectionRecord read = AnnotationRecordCodec.read(Serialization.asJson(fabric8));
 
         assertThat(read).isEqualTo(new LeaderElectionRecord("f8-pod", Duration.ofSeconds(20),
-                Optional.of(Instant.parse("2024-05-01T10:00:00.5Z")), Optional.of(Instant.parse("2024-05-01T10:00:03.25Z")),
+                Optional.of(Instant.parse("2024-05-01T10:00:00.5Z")),
+                Optional.of(Instant.parse("2024-05-01T10:00:03.25Z")),
                 7, Optional.empty()));
     }
 

@@ -302,7 +302,8 @@ public abstract class KubernetesLockContract extends MockApiTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("identity must not be blank");
         assertThatThrownBy(() -> builder().client(client).namespace(NAMESPACE).name(NAME).identity("a")
                 .callTimeout(Duration.ZERO).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("callTimeout must be positive, was PT0S");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("callTimeout must be positive, was PT0S");
         assertThat(builder().client(client).namespace(NAMESPACE).name("my-app.leader").identity("pod-1").build()
                 .describe()).endsWith(NAMESPACE + "/my-app.leader");
     }
