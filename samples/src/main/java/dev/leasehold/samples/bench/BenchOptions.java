@@ -1,0 +1,135 @@
+package dev.leasehold.samples.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The benchmark's settings, from {@code key=value} arguments; the word {@code quick} first selects shorter
+ * defaults. Unknown keys are rejected, naming the key.
+ *
+ * @param libs the libraries to run
+ * @param scenarios the scenarios to run, in this order
+ * @param timings the settings for handover and crash
+ * @param reps handover repetitions per library and timing
+ * @param crashReps crash repetitions per library and timing
+ * @param crashParallel how many crash repetitions run at once (each on its own Lease)
+ * @param candidates candidates per Lease in handover and crash
+ * @param settle how long the candidates run together before the leader is stopped
+ * @param loadTiming the settings for load
+ * @param loadFollowers the follower counts N for load
+ * @param loadSettle how long load runs before the window opens
+ * @param loadWindow how long requests are counted
+ * @param footprintTiming the settings for footprint
+ * @param footprintElectors electors (and Leases) in footprint
+ */
+record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> timings, int reps, int crashReps,
+        int crashParallel, int candidates, Duration settle, Timing loadTiming, List<Integer> loadFollowers,
+        Duration loadSettle, Duration loadWindow, Timing footprintTiming, int footprintElectors) {
+
+    static final List<String> SCENARIOS = List.of("handover", "crash", "load", "footprint");
+
+    /** The full run's settings: key, default. */
+    private static final String[][] DEFAULTS = {
+        {"libs", "leasehold,fabric8"}, {"scenarios", String.join(",", SCENARIOS)}, {"timings", "15/10/2,4/3/1"},
+        {"reps", "20"}, {"crash.reps", "10"}, {"crash.parallel", "5"}, {"candidates", "3"}, {"settle", "1s"},
+        {"load.timing", "4/3/1"}, {"load.n", "1,10,50"}, {"load.settle", "15s"}, {"load.window", "60s"},
+        {"footprint.timing", "15/10/2"}, {"footprint.n", "200"},
+    };
+
+    /** What {@code quick} changes: a run of about three minutes. */
+    private static final Map<String, String> QUICK = Map.of(
+            "reps", "5", "crash.reps", "4", "load.window", "20s", "load.settle", "8s");
+
+    static BenchOptions parse(String... args) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String[] entry : DEFAULTS) {
+            values.put(entry[0], entry[1]);
+        }
+        List<String> rest = new ArrayList<>(List.of(args));
+        if (!rest.isEmpty() && rest.get(0).equals("quick")) {
+            values.putAll(QUICK);
+            rest.remove(0);
+        }
+        for (String arg : rest) {
+            if (arg.isBlank()) {
+                continue;
+            }
+            int eq = arg.indexOf('=');
+            String key = eq < 0 ? arg : arg.substring(0, eq);
+            if (eq < 0 || !values.containsKey(key)) {
+                throw new IllegalArgumentException("unknown argument \"" + arg + "\"; expected quick and/or key=value"
+                        + " with key one of " + values.keySet());
+            }
+            values.put(key, arg.substring(eq + 1));
+        }
+        List<String> scenarios = split(values.get("scenarios"));
+        for (String scenario : scenarios) {
+            if (!SCENARIOS.contains(scenario)) {
+                throw new IllegalArgumentException("scenarios must be among " + SCENARIOS + ", was \"" + scenario
+                        + "\"");
+            }
+        }
+        int candidates = positive("candidates", values.get("candidates"));
+        if (candidates < 2) {
+            throw new IllegalArgumentException("candidates must be at least 2, was " + candidates);
+        }
+        return new BenchOptions(
+                split(values.get("libs")).stream().map(Library::parse).toList(),
+                scenarios,
+                split(values.get("timings")).stream().map(Timing::parse).toList(),
+                positive("reps", values.get("reps")),
+                positive("crash.reps", values.get("crash.reps")),
+                positive("crash.parallel", values.get("crash.parallel")),
+                candidates,
+                duration("settle", values.get("settle")),
+                Timing.parse(values.get("load.timing")),
+                split(values.get("load.n")).stream().map(n -> positive("load.n", n)).toList(),
+                duration("load.settle", values.get("load.settle")),
+                duration("load.window", values.get("load.window")),
+                Timing.parse(values.get("footprint.timing")),
+                positive("footprint.n", values.get("footprint.n")));
+    }
+
+    private static List<String> split(String list) {
+        return List.of(list.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static int positive(String key, String value) {
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(key + " must be a positive whole number, was \"" + value + "\"");
+    }
+
+    /** {@code 500ms}, {@code 20s} or {@code 2m}; a bare number is seconds. */
+    static Duration duration(String key, String value) {
+        String v = value.trim();
+        try {
+            Duration d;
+            if (v.endsWith("ms")) {
+                d = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            } else if (v.endsWith("s")) {
+                d = Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+            } else if (v.endsWith("m")) {
+                d = Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+            } else {
+                d = Duration.ofSeconds(Long.parseLong(v));
+            }
+            if (!d.isNegative()) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(key + " must be a duration such as 500ms, 20s or 2m, was \"" + value
+                + "\"");
+    }
+}

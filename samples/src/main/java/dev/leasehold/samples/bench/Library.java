@@ -1,0 +1,46 @@
+package dev.leasehold.samples.bench;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/** The two electors under test. */
+enum Library {
+    LEASEHOLD("leasehold"),
+    FABRIC8("fabric8");
+
+    private final String label;
+
+    Library(String label) {
+        this.label = label;
+    }
+
+    String label() {
+        return label;
+    }
+
+    /**
+     * A candidate of this library.
+     *
+     * @param client the client it talks through (not closed by the candidate)
+     * @param lease the Lease's name in namespace {@code default}
+     * @param identity the holder identity it writes
+     * @param timing its three settings
+     * @param release whether stopping releases the Lease (false simulates a crash: it just stops renewing)
+     * @param log where its callbacks are recorded
+     */
+    Candidate candidate(KubernetesClient client, String lease, String identity, Timing timing, boolean release,
+            ElectionLog log) {
+        return switch (this) {
+            case LEASEHOLD -> new LeaseholdCandidate(client, lease, identity, timing, release, log);
+            case FABRIC8 -> new Fabric8Candidate(client, lease, identity, timing, release, log);
+        };
+    }
+
+    static Library parse(String text) {
+        for (Library library : values()) {
+            if (library.label.equalsIgnoreCase(text.trim())) {
+                return library;
+            }
+        }
+        throw new IllegalArgumentException("libs must name leasehold and/or fabric8, was \"" + text + "\"");
+    }
+}
