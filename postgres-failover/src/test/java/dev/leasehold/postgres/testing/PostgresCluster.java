@@ -342,6 +342,15 @@ public final class PostgresCluster implements AutoCloseable {
             m.execute("SELECT pg_reload_conf()");
         }
         m.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_replication");
+        // termination is asynchronous: return only when no WAL sender can ship what is written next
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!m.status().replicas().isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new PostgresException("WAL senders of " + m.describe() + " did not stop within "
+                        + START_TIMEOUT);
+            }
+            sleep(Duration.ofMillis(20));
+        }
         LOG.info("test cluster: partitioned {}", m.describe());
     }
 
@@ -364,6 +373,15 @@ public final class PostgresCluster implements AutoCloseable {
             m.execute("SELECT pg_reload_conf()");
         }
         LOG.info("test cluster: healed {}", m.describe());
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PostgresException("interrupted", e);
+        }
     }
 
     private static String show(PostgresInstance m, String setting) {
