@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.leasehold.core.LeaderElector;
+import dev.leasehold.core.spi.LeaderElectionRecord;
+import dev.leasehold.core.spi.LockListener;
+import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.ResourceLock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -53,6 +59,109 @@ public abstract class KubernetesElectionContract extends MockApiTest {
     }
 
     @Test
+    void whileItsWatchIsDownAFollowerPollsAndStillSeesARelease() {
+        LeaderElector a = LeaderElector.builder().lock(lock(client, "a")).leaseDuration(Duration.ofSeconds(30))
+                .renewDeadline(Duration.ofSeconds(20)).retryPeriod(Duration.ofSeconds(2)).build();
+        a.start();
+        await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+        // B reads and writes directly but watches through a proxy that answers every watch with 410 Gone
+        FaultProxy proxy = api.proxy();
+        proxy.mode(FaultProxy.Mode.GONE);
+        RecordingListener watchEvents = new RecordingListener();
+        ResourceLock b = new WatchElsewhere(lock(client, "b"), lock(api.clientVia(proxy), "b"), watchEvents);
+        List<String> seenByB = new CopyOnWriteArrayList<>();
+        LeaderElector electorB = LeaderElector.builder().lock(b).leaseDuration(Duration.ofSeconds(30))
+                .renewDeadline(Duration.ofSeconds(20)).retryPeriod(Duration.ofSeconds(2))
+                .onNewLeader(seenByB::add).build();
+        try (a; electorB) {
+            electorB.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> watchEvents.count("down") >= 1 && seenByB.contains("a"));
+            a.close();
+            // without polling B would wait for the 30 s lease to expire
+            await().atMost(Duration.ofSeconds(15)).until(electorB::isLeader);
+            assertThat(watchEvents.count("up")).isZero();
+        }
+    }
+
+    /** Reads and writes through one lock, watches through another (whose watch the test breaks). */
+    private static final class WatchElsewhere implements ResourceLock {
+        private final ResourceLock calls;
+        private final ResourceLock watches;
+        private final RecordingListener seen;
+
+        WatchElsewhere(ResourceLock calls, ResourceLock watches, RecordingListener seen) {
+            this.calls = calls;
+            this.watches = watches;
+            this.seen = seen;
+        }
+
+        @Override
+        public String identity() {
+            return calls.identity();
+        }
+
+        @Override
+        public String describe() {
+            return calls.describe();
+        }
+
+        @Override
+        public Duration durationGranularity() {
+            return calls.durationGranularity();
+        }
+
+        @Override
+        public CompletableFuture<Optional<LockSnapshot>> get() {
+            return calls.get();
+        }
+
+        @Override
+        public CompletableFuture<LockSnapshot> create(
+                LeaderElectionRecord record) {
+            return calls.create(record);
+        }
+
+        @Override
+        public CompletableFuture<LockSnapshot> update(
+                LockSnapshot expected, LeaderElectionRecord record) {
+            return calls.update(expected, record);
+        }
+
+        @Override
+        public Optional<AutoCloseable> watch(LockListener listener) {
+            return watches.watch(new LockListener() {
+                @Override
+                public void watchUp() {
+                    seen.watchUp();
+                    listener.watchUp();
+                }
+
+                @Override
+                public void changed(LockSnapshot snapshot) {
+                    listener.changed(snapshot);
+                }
+
+                @Override
+                public void deleted() {
+                    listener.deleted();
+                }
+
+                @Override
+                public void watchDown(Throwable cause) {
+                    seen.watchDown(cause);
+                    listener.watchDown(cause);
+                }
+            });
+        }
+
+        @Override
+        public void close() {
+            calls.close();
+            watches.close();
+        }
+    }
+
+    @Test
     void anUnreadableRecordIsTakenOverOnlyAFullLeaseDurationAfterItWasFirstSeen() {
         writeUnreadableRecord(client);
         long before = System.nanoTime();
@@ -65,8 +174,8 @@ public abstract class KubernetesElectionContract extends MockApiTest {
                 .isEqualTo("a");
     }
 
-    private static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
-        return future.orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
+    private static <T> T join(CompletableFuture<T> future) {
+        return future.orTimeout(30, TimeUnit.SECONDS).join();
     }
 
     @ParameterizedTest
