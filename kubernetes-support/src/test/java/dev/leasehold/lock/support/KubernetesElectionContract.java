@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.leasehold.core.LeaderElector;
-import dev.leasehold.core.spi.LeaderElectionRecord;
 import dev.leasehold.core.spi.LockListener;
 import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.ResourceLock;
+import dev.leasehold.core.testing.ForwardingLock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
@@ -84,47 +84,16 @@ public abstract class KubernetesElectionContract extends MockApiTest {
     }
 
     /** Reads and writes through one lock, watches through another (whose watch the test breaks). */
-    private static final class WatchElsewhere implements ResourceLock {
+    private static final class WatchElsewhere extends ForwardingLock {
         private final ResourceLock calls;
         private final ResourceLock watches;
         private final RecordingListener seen;
 
         WatchElsewhere(ResourceLock calls, ResourceLock watches, RecordingListener seen) {
+            super(calls);
             this.calls = calls;
             this.watches = watches;
             this.seen = seen;
-        }
-
-        @Override
-        public String identity() {
-            return calls.identity();
-        }
-
-        @Override
-        public String describe() {
-            return calls.describe();
-        }
-
-        @Override
-        public Duration durationGranularity() {
-            return calls.durationGranularity();
-        }
-
-        @Override
-        public CompletableFuture<Optional<LockSnapshot>> get() {
-            return calls.get();
-        }
-
-        @Override
-        public CompletableFuture<LockSnapshot> create(
-                LeaderElectionRecord record) {
-            return calls.create(record);
-        }
-
-        @Override
-        public CompletableFuture<LockSnapshot> update(
-                LockSnapshot expected, LeaderElectionRecord record) {
-            return calls.update(expected, record);
         }
 
         @Override
