@@ -62,7 +62,8 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
 
     /**
      * The longest one API call may take, fabric8's own retries included (they are turned off); default
-     * 2 s. Keep it well under the elector's renew deadline.
+     * 2 s. Keep it at most the elector's call timeout (by default a third of its renew deadline): the elector
+     * abandons a call at its own timeout, and a longer lock timeout only keeps the abandoned call running.
      */
     public B callTimeout(Duration callTimeout) {
         this.callTimeout = callTimeout;
