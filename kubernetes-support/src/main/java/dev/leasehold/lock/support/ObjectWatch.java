@@ -44,6 +44,7 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
     private int generation;
     private boolean closed;
     private Duration backoff = FIRST_BACKOFF;
+    private long establishedAtNanos;
 
     /**
      * @param object the object's description for logs
@@ -100,7 +101,7 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
                 return false;
             }
             current = watch;
-            backoff = FIRST_BACKOFF;
+            establishedAtNanos = System.nanoTime();
             return true;
         }
     }
@@ -135,6 +136,11 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
             generation++;
             if (current != null) {
                 stale = current;
+                // a watch that stayed up a while was healthy: start backing off afresh; one that failed at once
+                // (a server that accepts and then ends every watch) keeps backing off further
+                if (System.nanoTime() - establishedAtNanos > MAX_BACKOFF.toNanos()) {
+                    backoff = FIRST_BACKOFF;
+                }
             }
             current = null;
             delay = backoff;
