@@ -13,7 +13,7 @@ public class PostgresConnectionException extends PostgresException {
         UNREACHABLE,
         /** The server answered that it is starting up, shutting down or in crash recovery. */
         STARTING,
-        /** The server rejected the user or password (pg_hba.conf or authentication). */
+        /** The server rejected the user, the password (pg_hba.conf or authentication) or the database. */
         REJECTED
     }
 

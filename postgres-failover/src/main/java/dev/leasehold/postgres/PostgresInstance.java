@@ -98,7 +98,7 @@ public final class PostgresInstance {
     PostgresConnectionException classify(SQLException e, String action) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         PostgresConnectionException.Kind kind;
-        if (state.startsWith("28")) {
+        if (state.startsWith("28") || state.equals("3D000")) {
             kind = PostgresConnectionException.Kind.REJECTED;
         } else if (state.equals("57P03")) {
             kind = PostgresConnectionException.Kind.STARTING;
@@ -128,7 +128,10 @@ public final class PostgresInstance {
         T run(Connection connection) throws SQLException;
     }
 
-    /** Executes a statement that returns nothing, e.g. DDL. */
+    /**
+     * Executes a statement that returns nothing, e.g. DDL. The text is the caller's: build it only
+     * from constants and values passed through {@link Identifiers}.
+     */
     public void execute(String sql) {
         withConnection("execute statement", c -> {
             try (Statement s = c.createStatement()) {

@@ -23,7 +23,8 @@ class CrashAndFenceTest {
             // a hung standby never confirms the shutdown checkpoint, so a fast shutdown waits for it
             c.freeze(1);
             try {
-                assertThat(pg0.fence(Duration.ofMillis(500))).isEqualTo(Fence.Result.STOPPED_IMMEDIATE);
+                // the deadline is well under wal_sender_timeout (10 s), for which the fast shutdown would wait
+                assertThat(pg0.fence(Duration.ofSeconds(2))).isEqualTo(Fence.Result.STOPPED_IMMEDIATE);
                 assertThat(pg0.isRunning()).isFalse();
                 assertThat(pg0.status().state()).isEqualTo(PostgresStatus.State.UNREACHABLE);
             } finally {

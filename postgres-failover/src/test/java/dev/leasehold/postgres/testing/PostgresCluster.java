@@ -300,19 +300,29 @@ public final class PostgresCluster implements AutoCloseable {
     private void signalAll(int i, String signal) {
         ProcessHandle pm = Postmaster.pid(members.get(i).config().dataDir().orElseThrow()).orElseThrow(
                 () -> new IllegalStateException(members.get(i).describe() + " is not running"));
-        List<String> command = new ArrayList<>(List.of("kill", signal, Long.toString(pm.pid())));
-        pm.descendants().forEach(p -> command.add(Long.toString(p.pid())));
+        // the postmaster first (a stopped postmaster starts no new children), then its children, some
+        // of which (a backend just closing) may be gone by then
+        signal(List.of(Long.toString(pm.pid())), signal, true, members.get(i));
+        List<String> children = pm.descendants().map(p -> Long.toString(p.pid())).toList();
+        if (!children.isEmpty()) {
+            signal(children, signal, false, members.get(i));
+        }
+    }
+
+    private static void signal(List<String> pids, String signal, boolean mustSucceed, PostgresInstance m) {
+        List<String> command = new ArrayList<>(List.of("kill", signal));
+        command.addAll(pids);
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new PostgresException("kill " + signal + " of " + members.get(i).describe() + " failed: "
-                        + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || (mustSucceed && p.exitValue() != 0)) {
+                throw new PostgresException("kill " + signal + " of " + m.describe() + " failed: " + out);
             }
         } catch (IOException e) {
             throw new PostgresException("cannot run kill " + signal + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PostgresException("interrupted while signalling " + members.get(i).describe(), e);
+            throw new PostgresException("interrupted while signalling " + m.describe(), e);
         }
     }
 
