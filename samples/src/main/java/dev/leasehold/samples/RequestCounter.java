@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The mock server's CRUD dispatcher, counting every request it serves per caller (the {@code Impersonate-User}
+ * The mock server's CRUD dispatcher, with watch events written without blocking ({@link NonBlockingWatchSends}),
+ * counting every request it serves per caller (the {@code Impersonate-User}
  * header, see {@link MockApiServer#newClientAs}; {@value #ANONYMOUS} without one). A watch is one request, counted
  * when it is opened; the events it streams afterwards are not requests.
  */
@@ -28,6 +29,15 @@ public final class RequestCounter extends KubernetesCrudDispatcher {
         byCaller.computeIfAbsent(caller == null ? ANONYMOUS : caller, c -> new Counts())
                 .add(request.getMethod(), watch);
         return super.dispatch(request);
+    }
+
+    @Override
+    public MockResponse handleWatch(String path) {
+        MockResponse response = super.handleWatch(path);
+        if (response.getWebSocketListener() != null) {
+            response.withWebSocketUpgrade(new NonBlockingWatchSends(response.getWebSocketListener()));
+        }
+        return response;
     }
 
     /** All requests served so far. */

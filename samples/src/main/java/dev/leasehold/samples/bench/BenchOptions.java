@@ -24,10 +24,13 @@ import java.util.Map;
  * @param loadWindow how long requests are counted
  * @param footprintTiming the settings for footprint
  * @param footprintElectors electors (and Leases) in footprint
+ * @param footprintSettle how long footprint runs after all electors lead before it measures
+ * @param footprintStagger over how long footprint spreads the start of its electors
  */
 record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> timings, int reps, int crashReps,
         int crashParallel, int candidates, Duration settle, Timing loadTiming, List<Integer> loadFollowers,
-        Duration loadSettle, Duration loadWindow, Timing footprintTiming, int footprintElectors) {
+        Duration loadSettle, Duration loadWindow, Timing footprintTiming, int footprintElectors,
+        Duration footprintSettle, Duration footprintStagger) {
 
     static final List<String> SCENARIOS = List.of("handover", "crash", "load", "footprint");
 
@@ -36,12 +39,13 @@ record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> tim
         {"libs", "leasehold,fabric8"}, {"scenarios", String.join(",", SCENARIOS)}, {"timings", "15/10/2,4/3/1"},
         {"reps", "20"}, {"crash.reps", "10"}, {"crash.parallel", "5"}, {"candidates", "3"}, {"settle", "1s"},
         {"load.timing", "4/3/1"}, {"load.n", "1,10,50"}, {"load.settle", "15s"}, {"load.window", "60s"},
-        {"footprint.timing", "15/10/2"}, {"footprint.n", "200"},
+        {"footprint.timing", "15/10/2"}, {"footprint.n", "200"}, {"footprint.settle", "75s"},
+        {"footprint.stagger", "2s"},
     };
 
-    /** What {@code quick} changes: a run of about three minutes. */
+    /** What {@code quick} changes: a run of about five minutes. */
     private static final Map<String, String> QUICK = Map.of(
-            "reps", "5", "crash.reps", "4", "load.window", "20s", "load.settle", "8s");
+            "reps", "5", "crash.reps", "5", "load.window", "20s", "load.settle", "8s", "footprint.settle", "65s");
 
     static BenchOptions parse(String... args) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -90,7 +94,9 @@ record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> tim
                 duration("load.settle", values.get("load.settle")),
                 duration("load.window", values.get("load.window")),
                 Timing.parse(values.get("footprint.timing")),
-                positive("footprint.n", values.get("footprint.n")));
+                positive("footprint.n", values.get("footprint.n")),
+                duration("footprint.settle", values.get("footprint.settle")),
+                duration("footprint.stagger", values.get("footprint.stagger")));
     }
 
     private static List<String> split(String list) {

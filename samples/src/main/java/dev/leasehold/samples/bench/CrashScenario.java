@@ -49,6 +49,7 @@ final class CrashScenario {
             }
             Stats t = new Stats(takeover);
             Stats o = new Stats(overLease);
+            out.println("# crash " + library.label() + " " + timing.label() + " samples_ms=" + t + " over_lease_ms=" + o);
             line.put("p50_ms", Stats.ms(t.percentile(50))).put("p95_ms", Stats.ms(t.percentile(95)))
                     .put("over_lease_p50_ms", Stats.ms(o.percentile(50)))
                     .put("over_lease_p95_ms", Stats.ms(o.percentile(95)))

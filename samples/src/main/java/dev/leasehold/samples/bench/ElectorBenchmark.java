@@ -46,8 +46,7 @@ public final class ElectorBenchmark {
                     case "crash" -> eachTiming(options, (library, timing) ->
                             CrashScenario.run(client, options, library, timing, out));
                     case "load" -> LoadScenario.run(server, options, out);
-                    case "footprint" -> options.libs().forEach(library ->
-                            FootprintScenario.run(server.url(), options, library, out));
+                    case "footprint" -> FootprintScenario.run(server.url(), options, out);
                     default -> throw new IllegalStateException("unknown scenario " + scenario);
                 }
                 server.forgetRecordedRequests();

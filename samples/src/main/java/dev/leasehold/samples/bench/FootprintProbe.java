@@ -13,7 +13,10 @@ import java.util.List;
  * URL. Prints one BENCH line with the live-thread and heap-after-GC growth per elector, measured from just
  * before the first elector is built (client made and one request served) to a few renew periods after all lead.
  *
- * <p>Arguments: {@code <lib> <api-url> <n> <timing>}.
+ * <p>Arguments: {@code <lib> <api-url> <n> <timing> <settle-seconds> <stagger-millis>}: the electors start
+ * evenly spread over the stagger, and are measured once the settling time has passed after all lead. The settling time after all lead should
+ * exceed a minute, the idle time after which fabric8's executor and Leasehold's callback pool end idle threads,
+ * so that threads made for the start-up burst do not count.
  */
 public final class FootprintProbe {
 
@@ -25,10 +28,12 @@ public final class FootprintProbe {
         String url = args[1];
         int n = Integer.parseInt(args[2]);
         Timing timing = Timing.parse(args[3]);
+        Duration settle = Duration.ofSeconds(Long.parseLong(args[4]));
+        Duration stagger = Duration.ofMillis(Long.parseLong(args[5]));
         BenchLine line = new BenchLine("footprint", library).put("timing", timing.label()).put("n", n)
-                .put("reps", 1).put("jvm", "fresh");
+                .put("reps", 1).put("jvm", "fresh").put("stagger_ms", stagger.toMillis()).put("settle_s", settle.toSeconds());
         try {
-            measure(library, url, n, timing, line);
+            measure(library, url, n, timing, settle, stagger, line);
         } catch (RuntimeException e) {
             line.error(e);
         } catch (InterruptedException e) {
@@ -39,7 +44,8 @@ public final class FootprintProbe {
         Runtime.getRuntime().halt(0); // the electors are not closed: the Leases just expire, as after a crash
     }
 
-    private static void measure(Library library, String url, int n, Timing timing, BenchLine line)
+    private static void measure(Library library, String url, int n, Timing timing, Duration settle,
+            Duration stagger, BenchLine line)
             throws InterruptedException {
         KubernetesClient client = MockApiServer.clientFor(url);
         client.leases().inNamespace("default").withName("footprint-warm-up").get(); // connections, model classes
@@ -51,15 +57,29 @@ public final class FootprintProbe {
             String lease = "footprint-" + library.label() + "-" + i;
             electors.add(library.candidate(client, lease, "e" + i, timing, true, log));
         }
-        electors.forEach(Candidate::start);
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).plus(timing.leaseDuration()).toNanos();
-        while (log.startedCount() < n) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("only " + log.startedCount() + " of " + n + " electors lead");
+        long started = System.nanoTime();
+        long gap = stagger.toNanos() / n;
+        for (int i = 0; i < n; i++) {
+            long due = started + i * gap;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
+            electors.get(i).start();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).plus(timing.leaseDuration()).toNanos();
+        while (log.startedCount() < n && System.nanoTime() - deadline < 0) {
             Thread.sleep(100);
         }
-        Thread.sleep(timing.retryPeriod().multipliedBy(3).toMillis()); // a few renews on every Lease
+        long allLead = System.nanoTime();
+        line.put("all_lead_after_ms", log.startedCount() < n ? "never" : (allLead - started) / 1_000_000);
+        // steady state: every Lease renewed many times, threads made for the start-up burst gone
+        long settled = allLead + settle.toNanos();
+        for (long left = settled - System.nanoTime(); left > 0; left = settled - System.nanoTime()) {
+            Thread.sleep(Math.min(left / 1_000_000 + 1, 10_000));
+            System.out.println("# footprint " + library.label() + ": " + log.startedCount() + " of " + n
+                    + " electors have led, " + threads() + " live threads");
+        }
         long threads1 = threads();
         System.out.println("# footprint " + library.label() + " live threads by name: " + threadNames());
         long heap1 = heapAfterGc();

@@ -23,41 +23,57 @@ final class FootprintScenario {
     private FootprintScenario() {
     }
 
-    static void run(String apiUrl, BenchOptions options, Library library, PrintStream out) {
+    /**
+     * Runs one child JVM per library, one after the other (at once, their start-up bursts would slow each other
+     * and the server down), and prints their lines.
+     */
+    static void run(String apiUrl, BenchOptions options, PrintStream out) {
+        for (Library library : options.libs()) {
+            probe(apiUrl, options, library).forEach(out::println);
+            out.flush();
+        }
+    }
+
+    private static List<String> probe(String apiUrl, BenchOptions options, Library library) {
         Timing timing = options.footprintTiming();
-        BenchLine failed = new BenchLine("footprint", library).put("timing", timing.label())
-                .put("n", options.footprintElectors()).put("reps", 1).put("jvm", "fresh");
+        List<String> printed = new ArrayList<>();
         try {
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-cp", classPath(),
                     FootprintProbe.class.getName(), library.label(), apiUrl,
-                    String.valueOf(options.footprintElectors()), timing.label()));
+                    String.valueOf(options.footprintElectors()), timing.label(),
+                    String.valueOf(options.footprintSettle().toSeconds()),
+                    String.valueOf(options.footprintStagger().toMillis())));
             Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            String result = null;
+            boolean benched = false;
             try (BufferedReader lines = new BufferedReader(
                     new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    if (line.startsWith("BENCH ")) {
-                        result = line;
-                    } else if (line.startsWith("# ")) {
-                        out.println(line);
+                    if (line.startsWith("BENCH ") || line.startsWith("# ")) {
+                        printed.add(line);
+                        benched |= line.startsWith("BENCH ");
                     }
                 }
             }
-            if (!child.waitFor(3, TimeUnit.MINUTES)) {
+            if (!child.waitFor(1, TimeUnit.MINUTES)) {
                 child.destroyForcibly();
-                throw new IllegalStateException("footprint JVM did not finish within 3 minutes");
+                throw new IllegalStateException("footprint JVM did not exit");
             }
-            if (result == null) {
+            if (!benched) {
                 throw new IllegalStateException("footprint JVM exited with " + child.exitValue()
                         + " and printed no BENCH line");
             }
-            out.println(result);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            out.println(failed.error(e));
+            printed.add(failed(options, library).error(e).toString());
         } catch (Exception e) {
-            out.println(failed.error(e));
+            printed.add(failed(options, library).error(e).toString());
         }
+        return printed;
+    }
+
+    private static BenchLine failed(BenchOptions options, Library library) {
+        return new BenchLine("footprint", library).put("timing", options.footprintTiming().label())
+                .put("n", options.footprintElectors()).put("reps", 1).put("jvm", "fresh");
     }
 
     private static String javaBinary() {

@@ -49,6 +49,7 @@ final class HandoverScenario {
                 }
             }
             Stats stats = new Stats(millis);
+            out.println("# handover " + library.label() + " " + timing.label() + " samples_ms=" + stats);
             line.put("p50_ms", Stats.ms(stats.percentile(50))).put("p95_ms", Stats.ms(stats.percentile(95)))
                     .put("max_ms", Stats.ms(stats.max()))
                     .put("old_holder_after_release", stillOld + "/" + options.reps())

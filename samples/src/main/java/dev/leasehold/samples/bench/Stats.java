@@ -40,6 +40,6 @@ final class Stats {
 
     @Override
     public String toString() {
-        return Arrays.toString(sorted);
+        return Arrays.stream(sorted).mapToObj(Stats::ms).collect(java.util.stream.Collectors.joining(",", "[", "]"));
     }
 }
