@@ -15,9 +15,8 @@ import java.util.function.LongSupplier;
  * {@code dropAfter}, so a member that restarts or is rescheduled keeps its WAL. Time comes from an
  * injected monotonic nanosecond source, so tests need not sleep.
  *
- * <p>Slots whose names do not look like members' slots are left alone only if they are in
- * {@code members}; any other physical slot counts as a gone member's. Not thread-safe: call from the
- * agent's loop.
+ * <p>Every physical slot that belongs to no current member counts as a gone member's, including
+ * one made by hand; logical slots are never touched. Not thread-safe: call from the agent's loop.
  */
 public final class SlotKeeper {
     private final Duration dropAfter;
