@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leasehold.postgres.testing.PostgresCluster;
 import dev.leasehold.postgres.testing.Rows;
+import dev.leasehold.postgres.testing.Secrets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,6 +106,7 @@ class FailoverTest {
                 assertThat(Rows.ids(m, "diverged")).as("divergent rows on " + m.name()).isEmpty();
             }
             assertThat(pg0.status().timeline()).isEqualTo(2);
+            Secrets.assertNotLeaked(c);
         }
     }
 

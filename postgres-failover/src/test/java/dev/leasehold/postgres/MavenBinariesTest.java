@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leasehold.postgres.testing.PgBinaries;
 import dev.leasehold.postgres.testing.PostgresCluster;
 import dev.leasehold.postgres.testing.Rows;
+import dev.leasehold.postgres.testing.Secrets;
 import dev.leasehold.postgres.testing.SystemProperties;
 import java.time.Duration;
 import java.util.Map;
@@ -54,6 +55,7 @@ class MavenBinariesTest {
             assertThat(Rows.ids(pg0, "before")).isEqualTo(Rows.range(1, 100));
             assertThat(Rows.ids(pg0, "after")).isEqualTo(Rows.range(101, 150));
             assertThat(pg0.status().timeline()).isEqualTo(2);
+            Secrets.assertNotLeaked(c);
         }
     }
 }
