@@ -161,7 +161,8 @@ public abstract class KubernetesElectionContract extends MockApiTest {
 
         // the deadline counts from the start of the last successful renew, which was before the cut
         await().atMost(Fleet.RENEW_DEADLINE.plusSeconds(3)).until(() -> !a.leading());
-        assertThat(Duration.ofNanos(a.stoppedAt() - cutAt)).isLessThan(Fleet.RENEW_DEADLINE.plusSeconds(1));
+        // on time: within the renew deadline of the cut (plus slack for a loaded machine), not fabric8's ~20 s
+        assertThat(Duration.ofNanos(a.stoppedAt() - cutAt)).isLessThan(Fleet.RENEW_DEADLINE.plusSeconds(2));
         await().atMost(Fleet.LEASE.plusSeconds(10)).until(b::leading);
         assertThat(b.startedAt()).isGreaterThan(a.stoppedAt());
         assertThat(fleet.violations()).isEmpty();
