@@ -187,6 +187,30 @@ class LeaderElectorTest {
         assertThat(a.lock.isClosed()).isTrue();
     }
 
+    /** Simulation seed 27: a closing incarnation's release retry freed the lock its restarted successor held. */
+    @Test
+    void aClosingIncarnationNeverReleasesTheTermOfItsRestartedSuccessor() {
+        List<Runnable> parked = new ArrayList<>();
+        Candidate old = f.candidate("a", true, b -> b.callbackExecutor(parked::add));
+        f.run(Duration.ofMillis(100));
+        runAll(parked);
+        old.elector.closeAsync(); // its release waits for the stopped-leading callback, parked here
+        Candidate restarted = f.candidate("a");
+        f.run(Duration.ofMillis(100));
+        assertThat(restarted.elector.isLeader()).isTrue();
+        assertThat(restarted.leadership.term()).isEqualTo(2);
+
+        runAll(parked); // now the old incarnation releases: its write conflicts and it reads the lock again
+        f.run(Duration.ofMillis(100));
+        runAll(parked);
+        f.run(Duration.ofMillis(100));
+
+        assertThat(old.elector.state()).isEqualTo(ElectorState.STOPPED);
+        assertThat(f.store.record()).map(LeaderElectionRecord::holderIdentity).contains("a");
+        assertThat(f.store.record()).map(LeaderElectionRecord::leaderTransitions).contains(2L);
+        assertThat(restarted.elector.isLeader()).isTrue();
+    }
+
     @Test
     void closeIsFinalAndIdempotentAndStartRunsOnce() {
         Candidate a = f.candidate("a");
