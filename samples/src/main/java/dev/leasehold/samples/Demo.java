@@ -38,6 +38,7 @@ public final class Demo {
     private final Map<String, Pod> pods = new LinkedHashMap<>();
     private final BlockingQueue<Started> starts = new LinkedBlockingQueue<>();
     private final AtomicInteger maxLeaders = new AtomicInteger();
+    private final Map<String, Long> terms = new java.util.concurrent.ConcurrentHashMap<>();
 
     private record Started(String identity, long term, long nanos, Instant wall) { }
 
@@ -148,10 +149,11 @@ public final class Demo {
                 .onStartedLeading(leadership -> {
                     long now = System.nanoTime();
                     countLeaders();
+                    terms.put(identity, leadership.term());
                     log(identity + ": started leading (term " + leadership.term() + ")");
                     starts.add(new Started(identity, leadership.term(), now, Instant.now()));
                 })
-                .onStoppedLeading(() -> log(identity + ": stopped leading"))
+                .onStoppedLeading(() -> log(identity + ": stopped leading (term " + terms.get(identity) + ")"))
                 .onNewLeader(leader -> log(identity + ": sees " + (leader.equals(identity) ? "itself" : leader)
                         + " as the leader"))
                 .build();
