@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfig;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.fabric8.kubernetes.client.impl.BaseClient;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -50,7 +51,7 @@ public final class LockCalls {
      * timeout at {@code callTimeout}. Closing the view does not close {@code client}.
      */
     public static KubernetesClient boundedClient(KubernetesClient client, Duration callTimeout) {
-        RequestConfig config = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+        RequestConfig config = new RequestConfigBuilder(requestConfigOf(client))
                 .withRequestRetryBackoffLimit(0)
                 .withRequestTimeout((int) Math.max(1, callTimeout.toMillis()))
                 .build();
@@ -62,12 +63,25 @@ public final class LockCalls {
      * the gap to its listener), and requests are not retried.
      */
     public static KubernetesClient watchClient(KubernetesClient client) {
-        RequestConfig config = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+        RequestConfig config = new RequestConfigBuilder(requestConfigOf(client))
                 .withRequestRetryBackoffLimit(0)
                 .withWatchReconnectLimit(0)
                 .build();
         Client view = client.newClient(config);
         return view.adapt(KubernetesClient.class);
+    }
+
+    /**
+     * The request settings {@code client} really sends with. A view made with
+     * {@code client.newClient(RequestConfig)} (impersonation, its own timeouts) keeps them in its operation context;
+     * {@code getConfiguration()} shows the base client's, and starting from those would silently drop the view's.
+     */
+    static RequestConfig requestConfigOf(KubernetesClient client) {
+        if (client instanceof BaseClient base && base.getOperationContext() != null
+                && base.getOperationContext().getRequestConfig() != null) {
+            return base.getOperationContext().getRequestConfig();
+        }
+        return client.getConfiguration().getRequestConfig();
     }
 
     /** The shared pool of daemon threads the calls run on; also used by {@link ObjectWatch}. */

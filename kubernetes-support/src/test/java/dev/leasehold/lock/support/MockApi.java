@@ -38,6 +38,20 @@ public final class MockApi implements AutoCloseable {
         return track(server.createClient());
     }
 
+    /** The requests the server received so far, oldest first, with their headers; each is taken once. */
+    public java.util.List<io.fabric8.mockwebserver.http.RecordedRequest> takeRequests() {
+        java.util.List<io.fabric8.mockwebserver.http.RecordedRequest> taken = new ArrayList<>();
+        try {
+            io.fabric8.mockwebserver.http.RecordedRequest next;
+            while ((next = server.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
+                taken.add(next);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return taken;
+    }
+
     /** A new proxy in front of the server; closed with this. */
     public FaultProxy proxy() {
         FaultProxy proxy = new FaultProxy(server.getHostName(), server.getPort());
