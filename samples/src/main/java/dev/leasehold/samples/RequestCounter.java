@@ -1,6 +1,6 @@
 package dev.leasehold.samples;
 
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import dev.leasehold.lock.support.NonBlockingCrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.Map;
@@ -8,12 +8,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The mock server's CRUD dispatcher, with watch events written without blocking ({@link NonBlockingWatchSends}),
+ * The mock server's CRUD dispatcher, with watch events written without blocking ({@link NonBlockingCrudDispatcher}),
  * counting every request it serves per caller (the {@code Impersonate-User}
  * header, see {@link MockApiServer#newClientAs}; {@value #ANONYMOUS} without one). A watch is one request, counted
  * when it is opened; the events it streams afterwards are not requests.
  */
-public final class RequestCounter extends KubernetesCrudDispatcher {
+public final class RequestCounter extends NonBlockingCrudDispatcher {
 
     /** The caller name of requests without an {@code Impersonate-User} header. */
     public static final String ANONYMOUS = "(anonymous)";
@@ -29,15 +29,6 @@ public final class RequestCounter extends KubernetesCrudDispatcher {
         byCaller.computeIfAbsent(caller == null ? ANONYMOUS : caller, c -> new Counts())
                 .add(request.getMethod(), watch);
         return super.dispatch(request);
-    }
-
-    @Override
-    public MockResponse handleWatch(String path) {
-        MockResponse response = super.handleWatch(path);
-        if (response.getWebSocketListener() != null) {
-            response.withWebSocketUpgrade(new NonBlockingWatchSends(response.getWebSocketListener()));
-        }
-        return response;
     }
 
     /** All requests served so far. */

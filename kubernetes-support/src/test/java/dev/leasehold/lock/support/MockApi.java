@@ -3,7 +3,6 @@ package dev.leasehold.lock.support;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -19,7 +18,7 @@ import java.util.List;
 
 /**
  * A fabric8 {@link KubernetesMockServer} in CRUD mode over plain HTTP on loopback (it enforces resourceVersion
- * conflicts and serves watches), optionally behind a {@link FaultProxy}, and the clients that talk to it.
+ * conflicts and serves watches, written without blocking: see {@link NonBlockingCrudDispatcher}), optionally behind a {@link FaultProxy}, and the clients that talk to it.
  */
 public final class MockApi implements AutoCloseable {
 
@@ -29,7 +28,7 @@ public final class MockApi implements AutoCloseable {
 
     public MockApi() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+                new NonBlockingCrudDispatcher(), false);
         server.init();
     }
 

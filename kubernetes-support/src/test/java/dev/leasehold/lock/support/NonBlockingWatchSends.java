@@ -1,4 +1,4 @@
-package dev.leasehold.samples;
+package dev.leasehold.lock.support;
 
 import io.fabric8.mockwebserver.http.ByteString;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * queues the event and returns at once; the events of one watch are still written in order, one at a time, by
  * a shared pool. Everything else passes through unchanged.
  */
-final class NonBlockingWatchSends extends WebSocketListener {
+public final class NonBlockingWatchSends extends WebSocketListener {
 
     private static final ExecutorService WRITERS = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "mock-watch-writer");
@@ -30,7 +30,7 @@ final class NonBlockingWatchSends extends WebSocketListener {
     private final WebSocketListener delegate;
     private volatile QueuedSends socket;
 
-    NonBlockingWatchSends(WebSocketListener delegate) {
+    public NonBlockingWatchSends(WebSocketListener delegate) {
         this.delegate = delegate;
     }
 
