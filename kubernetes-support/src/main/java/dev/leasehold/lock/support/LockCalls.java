@@ -36,7 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LockCalls {
 
-    private static final ThreadPoolExecutor POOL = newPool();
+    private static final ThreadPoolExecutor POOL = newPool("leasehold-kubernetes-call", 16);
+    /** Watch set-ups block until the API server answers; they get threads of their own so that a burst of them
+     * (many electors starting at once) never delays the reads and writes that decide leadership. */
+    private static final ThreadPoolExecutor WATCH_POOL = newPool("leasehold-kubernetes-watch", 4);
 
     private final String object;
     private final Duration callTimeout;
@@ -84,9 +87,9 @@ public final class LockCalls {
         return client.getConfiguration().getRequestConfig();
     }
 
-    /** The shared pool of daemon threads the calls run on; also used by {@link ObjectWatch}. */
-    static ThreadPoolExecutor pool() {
-        return POOL;
+    /** The shared pool of daemon threads on which {@link ObjectWatch} sets up and re-establishes watches. */
+    static ThreadPoolExecutor watchPool() {
+        return WATCH_POOL;
     }
 
     public Duration callTimeout() {
@@ -95,10 +98,19 @@ public final class LockCalls {
 
     /** Runs {@code call} on the shared pool, bounded by the call timeout, failures mapped to the SPI. */
     public <T> CompletableFuture<T> run(String operation, Callable<T> call) {
+        return runOn(POOL, operation, call);
+    }
+
+    /** Establishes a watch with {@code call} on the watch pool, bounded by the call timeout like any call. */
+    <T> CompletableFuture<T> runWatchSetup(Callable<T> call) {
+        return runOn(WATCH_POOL, "watch", call);
+    }
+
+    private <T> CompletableFuture<T> runOn(ThreadPoolExecutor pool, String operation, Callable<T> call) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Future<?> task;
         try {
-            task = POOL.submit(() -> {
+            task = pool.submit(() -> {
                 try {
                     result.complete(call.call());
                 } catch (Throwable t) {
@@ -145,13 +157,13 @@ public final class LockCalls {
         return new LockUnavailableException(operation + " " + object + " failed: " + cause, cause);
     }
 
-    private static ThreadPoolExecutor newPool() {
+    private static ThreadPoolExecutor newPool(String name, int threads) {
         AtomicInteger count = new AtomicInteger();
-        // 16 threads: a call holds one at most for its call timeout, so a hung API server cannot starve the
-        // calls for long; idle threads end after 30 s so that a quiet JVM keeps none.
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "leasehold-kubernetes-call-" + count.incrementAndGet());
+        // a call holds a thread at most for its call timeout, so a hung API server cannot starve the calls for
+        // long; idle threads end after 30 s so that a quiet JVM keeps none
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
                 });

@@ -66,7 +66,7 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
 
     /** Starts watching in the background. */
     public ObjectWatch<T> start() {
-        LockCalls.pool().execute(this::connect);
+        LockCalls.watchPool().execute(this::connect);
         return this;
     }
 
@@ -79,7 +79,7 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
             myGeneration = ++generation;
         }
         // fabric8 blocks until the watch is established, for ever if the API server does not answer: bound it
-        calls.run("watch", () -> {
+        calls.runWatchSetup(() -> {
             Watch watch = resource.watch(new Events(myGeneration));
             if (!adopt(myGeneration, watch)) {
                 watch.close();
@@ -151,7 +151,7 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
         }
         safely(() -> listener.watchDown(cause));
         long jittered = delay.toMillis() / 2 + ThreadLocalRandom.current().nextLong(delay.toMillis() / 2 + 1);
-        CompletableFuture.delayedExecutor(jittered, TimeUnit.MILLISECONDS, LockCalls.pool()).execute(this::connect);
+        CompletableFuture.delayedExecutor(jittered, TimeUnit.MILLISECONDS, LockCalls.watchPool()).execute(this::connect);
     }
 
     private void safely(Runnable notification) {
