@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * Leasehold electors and fabric8's own {@code LeaderElector} contending for one lock object: sampled every
  * 2 ms, never two leaders; leadership goes from fabric8 to Leasehold and back.
  */
-public abstract class Fabric8InteropContract extends MockApiTest {
+public abstract class Fabric8InteropContract extends MockApiBase {
 
 
     /** Leasehold's lock on the object. */

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.LoggerFactory;
 
 /** Leasehold electors on a Kubernetes lock against the mock API server, with faults injected by a proxy. */
-public abstract class KubernetesElectionContract extends MockApiTest {
+public abstract class KubernetesElectionContract extends MockApiBase {
 
 
     /** A builder of the lock under test, with nothing set. */

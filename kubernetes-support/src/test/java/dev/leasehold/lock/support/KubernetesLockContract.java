@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * What every Kubernetes lock must do, against the mock API server over real HTTP. Each lock module runs it by
  * extending it and adds the tests of its own wire format.
  */
-public abstract class KubernetesLockContract extends MockApiTest {
+public abstract class KubernetesLockContract extends MockApiBase {
 
     protected static final Duration LEASE = Duration.ofSeconds(15);
     protected static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");

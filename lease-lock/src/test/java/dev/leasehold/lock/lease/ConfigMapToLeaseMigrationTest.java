@@ -8,7 +8,7 @@ import dev.leasehold.core.spi.ResourceLock;
 import dev.leasehold.lock.configmap.ConfigMapLock;
 import dev.leasehold.lock.support.FaultProxy;
 import dev.leasehold.lock.support.Fleet;
-import dev.leasehold.lock.support.MockApiTest;
+import dev.leasehold.lock.support.MockApiBase;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * old-style electors (ConfigMap only), multi-lock electors and finally Lease-only electors run side by side,
  * with graceful exits and a leader cut off from the API server; sampled every 2 ms, never two leaders.
  */
-class ConfigMapToLeaseMigrationTest extends MockApiTest {
+class ConfigMapToLeaseMigrationTest extends MockApiBase {
 
     private ResourceLock configMap(KubernetesClient via, String identity) {
         return ConfigMapLock.builder().client(via).namespace(NAMESPACE).name(NAME).identity(identity)

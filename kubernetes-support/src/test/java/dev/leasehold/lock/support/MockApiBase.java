@@ -5,7 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /** A fresh mock API server, a client to it and an empty {@link Fleet} for each test. */
-public abstract class MockApiTest {
+public abstract class MockApiBase {
 
     protected static final String NAMESPACE = "test";
     protected static final String NAME = "leader";
