@@ -1,8 +1,13 @@
 package dev.leasehold.lock.configmap;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leasehold.core.spi.ResourceLock;
 import dev.leasehold.lock.support.KubernetesElectionContract;
 import dev.leasehold.lock.support.KubernetesLockBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 class ConfigMapElectionTest extends KubernetesElectionContract {
 
@@ -17,5 +22,15 @@ class ConfigMapElectionTest extends KubernetesElectionContract {
                 .withNamespace(NAMESPACE).withName(NAME)
                 .addToAnnotations("control-plane.alpha.kubernetes.io/leader", "{not json").endMetadata().build())
                 .create();
+    }
+
+    /** The binding is right: the contract runs on a ConfigMap lock, and the record it plants is one that lock cannot read. */
+    @Test
+    void bindsTheConfigMapLockAndARecordItCannotRead() {
+        ResourceLock probe = lock(client, "probe");
+        assertThat(probe.describe()).isEqualTo("ConfigMap " + NAMESPACE + "/" + NAME);
+        writeUnreadableRecord(client);
+        assertThat(probe.get().orTimeout(10, TimeUnit.SECONDS).join())
+                .hasValueSatisfying(snapshot -> assertThat(snapshot.isUnreadable()).isTrue());
     }
 }

@@ -1,9 +1,17 @@
 package dev.leasehold.lock.configmap;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.leasehold.core.spi.ResourceLock;
 import dev.leasehold.lock.support.Fabric8InteropContract;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 /**
  * fabric8 cannot read the held record in client-go's format (see AnnotationRecordCodec): while Leasehold leads,
@@ -30,5 +38,16 @@ class ConfigMapFabric8InteropTest extends Fabric8InteropContract {
     @Override
     protected boolean fabric8ReleaseLands() {
         return true;
+    }
+
+    /** The binding is right: what fabric8's lock writes, our lock reads on the same ConfigMap. */
+    @Test
+    void oursReadsWhatTheirsWritesOnTheSameConfigMap() {
+        ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+        theirs("f8-probe").create(client, new LeaderElectionRecord("f8-probe", Duration.ofSeconds(15), now, now, 0));
+        ResourceLock probe = ours(client, "probe");
+        assertThat(probe.describe()).isEqualTo("ConfigMap " + NAMESPACE + "/" + NAME);
+        assertThat(probe.get().orTimeout(10, TimeUnit.SECONDS).join().flatMap(s -> s.record()))
+                .hasValueSatisfying(r -> assertThat(r.holderIdentity()).isEqualTo("f8-probe"));
     }
 }

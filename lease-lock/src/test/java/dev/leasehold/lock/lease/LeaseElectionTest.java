@@ -1,8 +1,13 @@
 package dev.leasehold.lock.lease;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leasehold.core.spi.ResourceLock;
 import dev.leasehold.lock.support.KubernetesElectionContract;
 import dev.leasehold.lock.support.KubernetesLockBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 class LeaseElectionTest extends KubernetesElectionContract {
 
@@ -16,5 +21,15 @@ class LeaseElectionTest extends KubernetesElectionContract {
         client.resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()
                 .withNamespace(NAMESPACE).withName(NAME).endMetadata().withNewSpec().withHolderIdentity("ghost")
                 .endSpec().build()).create();
+    }
+
+    /** The binding is right: the contract runs on a Lease lock, and the record it plants is one that lock cannot read. */
+    @Test
+    void bindsTheLeaseLockAndARecordItCannotRead() {
+        ResourceLock probe = lock(client, "probe");
+        assertThat(probe.describe()).isEqualTo("Lease " + NAMESPACE + "/" + NAME);
+        writeUnreadableRecord(client);
+        assertThat(probe.get().orTimeout(10, TimeUnit.SECONDS).join())
+                .hasValueSatisfying(snapshot -> assertThat(snapshot.isUnreadable()).isTrue());
     }
 }
