@@ -8,4 +8,11 @@ package dev.leasehold.core;
 public interface ElectorListener {
 
     void onTransition(StateChange change);
+
+    /**
+     * Hears the outcome of every acquire, renew and release call, for timers by outcome. Called like
+     * {@link #onTransition(StateChange)}: on the callback executor, in order. Does nothing by default.
+     */
+    default void onLockCall(LockCall call) {
+    }
 }

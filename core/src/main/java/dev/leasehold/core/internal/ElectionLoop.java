@@ -527,9 +527,23 @@ public final class ElectionLoop implements LockListener {
         }
         config.listener().ifPresent(listener -> {
             StateChange change = new StateChange(identity, lock.describe(), from, to, termNumber, reason,
-                    clock.wallTime());
+                    clock.wallTime(), cause(from, to, reason), java.time.Duration.ZERO);
             emit("listener", () -> listener.onTransition(change));
         });
+    }
+
+    // TODO(issue 7): pass the cause from each call site instead of deriving it from the reason
+    private static StateChange.Cause cause(ElectorState from, ElectorState to, String reason) {
+        if (to == ElectorState.STOPPED) {
+            return StateChange.Cause.CLOSED;
+        }
+        if (to == ElectorState.LEADING) {
+            return StateChange.Cause.ACQUIRED;
+        }
+        if (from == ElectorState.LEADING) {
+            return reason.startsWith("renew deadline") ? StateChange.Cause.RENEW_DEADLINE : StateChange.Cause.LOST;
+        }
+        return StateChange.Cause.STARTED;
     }
 
     private void emit(String what, Runnable callback) {

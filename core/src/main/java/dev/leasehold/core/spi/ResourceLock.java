@@ -38,6 +38,15 @@ public interface ResourceLock extends AutoCloseable {
         return java.time.Duration.ofNanos(1);
     }
 
+    /**
+     * The longest one call of this lock may take, when the lock bounds its calls itself. The elector's builder
+     * rejects a lock whose call timeout exceeds the elector's own: the elector would abandon such a call while
+     * it keeps running. Empty (the default) when the lock has no bound of its own.
+     */
+    default Optional<java.time.Duration> callTimeout() {
+        return Optional.empty();
+    }
+
     CompletableFuture<Optional<LockSnapshot>> get();
 
     CompletableFuture<LockSnapshot> create(LeaderElectionRecord record);

@@ -3,6 +3,8 @@ package dev.leasehold.lock.support;
 import dev.leasehold.core.spi.ResourceLock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -27,6 +29,7 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
     private String name;
     private String identity;
     private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+    private Supplier<Map<String, String>> annotations = Map::of;
 
     protected KubernetesLockBuilder() {
     }
@@ -71,6 +74,19 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
     }
 
     /**
+     * Metadata to carry on the lock object in the same write as the record: asked on every create, renew and
+     * release this candidate makes, and set as annotations on the object (other annotations stay as they are).
+     * This is how a leader publishes facts with each renew at no extra request, e.g. the PostgreSQL agent's WAL
+     * position. The supplier runs on a lock-call thread: return quickly, from values already at hand. Keys must
+     * be valid annotation keys and must not be {@code control-plane.alpha.kubernetes.io/leader}; a supplier that
+     * throws or breaks the rule fails that write with the reason (the elector counts it as an error).
+     */
+    public B annotations(Supplier<Map<String, String>> annotations) {
+        this.annotations = annotations;
+        return self();
+    }
+
+    /**
      * Builds the lock.
      *
      * @throws IllegalArgumentException naming the parameter, the value and the rule it broke
@@ -95,7 +111,10 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
         if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
             throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
         }
-        return new LockSettings(client, namespace, name, identity, callTimeout);
+        if (annotations == null) {
+            throw new IllegalArgumentException("annotations must not be null (use Map::of for none)");
+        }
+        return new LockSettings(client, namespace, name, identity, callTimeout, annotations);
     }
 
     private static void requireDns(String parameter, String value, Pattern pattern, int maxLength, String rule) {

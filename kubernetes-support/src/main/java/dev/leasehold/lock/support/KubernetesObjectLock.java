@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -104,7 +106,7 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
         T object;
         try {
             WholeSeconds.of("leaseDuration", record.leaseDuration());
-            object = writeRecord(null, record, Instant.now(), settings);
+            object = withAnnotations(writeRecord(null, record, Instant.now(), settings));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -131,7 +133,7 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
                             + base.getMetadata().getResourceVersion() + ", not " + expected.version());
                 }
             }
-            T object = writeRecord(base, record, Instant.now(), settings);
+            T object = withAnnotations(writeRecord(base, record, Instant.now(), settings));
             object.getMetadata().setResourceVersion(expected.version());
             try {
                 return seen(client.resource(object).update());
@@ -143,6 +145,39 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
                 throw e;
             }
         });
+    }
+
+    @Override
+    public final Optional<Duration> callTimeout() {
+        return Optional.of(settings.callTimeout());
+    }
+
+    /** Sets the annotations the user's supplier asks for on {@code object}, which this lock just built. */
+    private T withAnnotations(T object) {
+        Map<String, String> extra;
+        try {
+            extra = settings.annotations().get();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("the annotations supplier of " + description + " failed: " + e, e);
+        }
+        if (extra == null || extra.isEmpty()) {
+            return object;
+        }
+        Map<String, String> annotations = object.getMetadata().getAnnotations() == null
+                ? new HashMap<>() : new HashMap<>(object.getMetadata().getAnnotations());
+        extra.forEach((key, value) -> {
+            if (key == null || key.isBlank() || value == null) {
+                throw new IllegalArgumentException("the annotations supplier of " + description
+                        + " returned a blank key or a null value: " + key + "=" + value);
+            }
+            if (key.equals(AnnotationRecordCodec.ANNOTATION)) {
+                throw new IllegalArgumentException("the annotations supplier of " + description
+                        + " must not set " + key + ": it holds the leader record");
+            }
+            annotations.put(key, value);
+        });
+        object.getMetadata().setAnnotations(annotations);
+        return object;
     }
 
     @Override

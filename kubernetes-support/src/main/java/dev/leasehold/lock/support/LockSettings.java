@@ -2,6 +2,8 @@ package dev.leasehold.lock.support;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The frozen configuration of a Kubernetes lock, produced by {@link KubernetesLockBuilder#settings()}.
@@ -11,7 +13,9 @@ import java.time.Duration;
  * @param name the object's name
  * @param identity the holder identity this candidate writes
  * @param callTimeout the longest any one API call may take, fabric8's retries included
+ * @param annotations asked on every write this candidate makes (create, renew, release) for annotations to set
+ *     on the lock object in that same write; returns an empty map when there are none
  */
 public record LockSettings(KubernetesClient client, String namespace, String name, String identity,
-        Duration callTimeout) {
+        Duration callTimeout, Supplier<Map<String, String>> annotations) {
 }

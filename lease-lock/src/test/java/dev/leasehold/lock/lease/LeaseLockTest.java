@@ -48,6 +48,30 @@ class LeaseLockTest extends KubernetesLockContract {
     }
 
     @Test
+    void everyWriteCarriesTheSuppliedAnnotationsInTheSameRequest() {
+        java.util.concurrent.atomic.AtomicLong position = new java.util.concurrent.atomic.AtomicLong(100);
+        ResourceLock lock = LeaseLock.builder().client(client).namespace(NAMESPACE).name(NAME).identity("a")
+                .annotations(() -> java.util.Map.of("leasehold.dev/wal", Long.toString(position.get())))
+                .build();
+        LockSnapshot held = join(lock.create(held("a", 1)));
+        assertThat(api.rawGet(PATH)).contains("\"leasehold.dev/wal\":\"100\"");
+
+        position.set(250);
+        join(lock.update(held, held("a", 1)));
+        assertThat(api.rawGet(PATH)).contains("\"leasehold.dev/wal\":\"250\"", "\"holderIdentity\":\"a\"");
+    }
+
+    @Test
+    void anAnnotationsSupplierThatBreaksTheRuleFailsTheWriteAndNamesTheKey() {
+        ResourceLock lock = LeaseLock.builder().client(client).namespace(NAMESPACE).name(NAME).identity("a")
+                .annotations(() -> java.util.Map.of("control-plane.alpha.kubernetes.io/leader", "x"))
+                .build();
+        assertThat(lock.create(held("a", 1))).failsWithin(Duration.ofSeconds(5))
+                .withThrowableThat().withMessageContaining("control-plane.alpha.kubernetes.io/leader");
+        assertThat(api.rawGet(PATH)).isEmpty();
+    }
+
+    @Test
     void aReleaseStoresAnEmptyHolderNotAMissingOne() {
         ResourceLock lock = lock(client, "a");
         LockSnapshot held = join(lock.create(held("a", 1)));
