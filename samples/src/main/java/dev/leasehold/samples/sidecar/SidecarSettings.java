@@ -73,10 +73,10 @@ public record SidecarSettings(String namespace, String identity, String leaseNam
                 .append("kubeconfig, KUBERNETES_MASTER, ...). SIGTERM steps down and releases the Lease.\n\n")
                 .append("Options (a flag wins over its environment variable; durations like 15s, 500ms, 2m, PT15S):\n");
         for (Setting setting : Setting.values()) {
-            text.append(String.format(Locale.ROOT, "  %-22s %-26s %s%s%n", setting.flag + " <value>", setting.env,
+            text.append(String.format(Locale.ROOT, "  %-25s %-25s %s%s%n", setting.flag + " <value>", setting.env,
                     setting.help, setting.defaultValue == null ? "" : "; default " + setting.defaultValue));
         }
-        return text.append(String.format(Locale.ROOT, "  %-22s %-26s %s%n", "--help", "", "print this and exit"))
+        return text.append(String.format(Locale.ROOT, "  %-25s %-25s %s%n", "--help", "", "print this and exit"))
                 .toString();
     }
 
