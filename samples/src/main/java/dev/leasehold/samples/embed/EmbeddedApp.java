@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
 import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -78,7 +79,16 @@ public final class EmbeddedApp implements AutoCloseable {
 
     public static void main(String[] args) throws InterruptedException {
         String leaseName = args.length > 0 ? args[0] : "embedded-app";
-        Duration period = args.length > 1 ? Duration.parse(args[1]) : Duration.ofSeconds(1);
+        Duration period = Duration.ofSeconds(1);
+        if (args.length > 1) {
+            try {
+                period = Duration.parse(args[1]);
+            } catch (DateTimeParseException e) {
+                System.err.println("embedded-app: job period = \"" + args[1] + "\" is not an ISO-8601 duration such as "
+                        + "PT1S");
+                System.exit(2);
+            }
+        }
         String identity = Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank())
                 .orElse("app-" + ProcessHandle.current().pid());
         KubernetesClient client = new KubernetesClientBuilder().build();

@@ -4,6 +4,7 @@ import dev.leasehold.core.Leadership;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +38,11 @@ public final class LeaderOnlyJob implements AutoCloseable {
     private final Duration stopWait;
     private final Consumer<Leadership> task;
     private final ScheduledExecutorService executor;
+    // guards scheduled and current
     private final Object monitor = new Object();
     private ScheduledFuture<?> scheduled;
     private Leadership current;
+    private volatile Thread jobThread;
 
     /**
      * @param name for the thread and the log
@@ -61,6 +64,7 @@ public final class LeaderOnlyJob implements AutoCloseable {
         this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, name + "-job");
             thread.setDaemon(true);
+            jobThread = thread;
             return thread;
         });
     }
@@ -130,11 +134,13 @@ public final class LeaderOnlyJob implements AutoCloseable {
 
     /** The executor has one thread: a no-op submitted now runs once the run in progress, if any, has ended. */
     private void awaitRunInProgress() {
-        if (Thread.currentThread().getName().equals(name + "-job") || executor.isShutdown()) {
+        if (Thread.currentThread() == jobThread || executor.isShutdown()) {
             return; // called from the job itself: its own run ends when it returns
         }
         try {
             executor.submit(() -> { }).get(stopWait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile: nothing runs any more
         } catch (TimeoutException e) {
             LOG.warn("{}: a run of the job is still going {} after the stop", name, stopWait);
         } catch (ExecutionException e) {
