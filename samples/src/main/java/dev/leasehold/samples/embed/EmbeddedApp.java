@@ -28,10 +28,13 @@ import java.util.function.Consumer;
  */
 public final class EmbeddedApp implements AutoCloseable {
 
-    /** Timings of this sample: a crashed leader is replaced within about 4 s. */
-    static final Duration LEASE = Duration.ofSeconds(4);
-    static final Duration RENEW_DEADLINE = Duration.ofSeconds(3);
-    static final Duration RETRY = Duration.ofSeconds(1);
+    /**
+     * Timings of this sample, client-go's defaults: a crashed leader is replaced about 15 s after its last renew;
+     * a replica that gets SIGTERM releases, and another takes over at once whatever the timings.
+     */
+    static final Duration LEASE = Duration.ofSeconds(15);
+    static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
+    static final Duration RETRY = Duration.ofSeconds(2);
 
     private final LeaderOnlyJob job;
     private final LeaderElector elector;

@@ -16,8 +16,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Two replicas of a controller, {@code op-a} and {@code op-b}, on a mock API server in this JVM. {@code op-a}
  * leads and reconciles a ConfigMap; in the middle of a write (after reading, before writing) its whole process
- * pauses, as in a long GC pause: no renewals, no work. Its term expires, {@code op-b} takes over with term 2 and
- * writes. Then {@code op-a} wakes and finishes its write with term 1: the ConfigMap's fencing rejects it, and
+ * pauses, as in a long GC pause: no renewals, no work. Its term expires, {@code op-b} takes over with a newer term and
+ * writes. Then {@code op-a} wakes and finishes its write with its old term: the ConfigMap's fencing rejects it, and
  * {@code op-b}'s data stays.
  *
  * <pre>
@@ -43,6 +43,7 @@ public final class OperatorDemo {
     private final CountDownLatch paused = new CountDownLatch(1);
     private final CountDownLatch resume = new CountDownLatch(1);
     private volatile boolean pauseOpA;
+    private volatile long pausedTerm;
 
     private OperatorDemo(PrintStream out) {
         this.out = out;
@@ -87,7 +88,7 @@ public final class OperatorDemo {
                 pauseOpA = true;
                 await(paused, "op-a to begin a write");
                 schedulerA.close(); // the whole process is paused: no renewals either
-                log("op-a read the ConfigMap (term 1) and pauses before writing it: a stop-the-world pause, "
+                log("op-a read the ConfigMap (its term: " + pausedTerm + ") and pauses before writing it: a stop-the-world pause, "
                         + "no renewals");
 
                 waitFor("op-b to take over and write", () -> second.writes() >= 1);
@@ -95,7 +96,7 @@ public final class OperatorDemo {
                         + ": " + target.data());
 
                 long accepted = a.writes();
-                log("op-a wakes up and finishes its write, with term 1");
+                log("op-a wakes up and finishes its write, with term " + pausedTerm);
                 resume.countDown();
                 waitFor("op-a's stale write to be refused", () -> !a.rejected().isEmpty());
                 StaleTermException rejection = a.rejected().get(0);
@@ -121,6 +122,7 @@ public final class OperatorDemo {
 
     private Map<String, String> reconcile(Leadership leadership, Map<String, String> observed) {
         if (leadership.identity().equals("op-a") && pauseOpA && paused.getCount() > 0) {
+            pausedTerm = leadership.term();
             paused.countDown();
             await(resume, "the end of op-a's pause");
         }
