@@ -61,6 +61,8 @@ public final class EventRecorder implements AutoCloseable {
     private final BlockingQueue<Pending> queue;
     private final TokenBucket limiter;
     private final Executor executor;
+    private final Duration closeTimeout;
+    private final Object idle = new Object();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean failing = new AtomicBoolean();
     private final AtomicLong sequence = new AtomicLong();
@@ -81,6 +83,7 @@ public final class EventRecorder implements AutoCloseable {
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
         this.limiter = new TokenBucket(b.burst, b.refill, b.nanoTime);
         this.executor = b.executor != null ? b.executor : SHARED;
+        this.closeTimeout = b.closeTimeout;
     }
 
     public static Builder builder() {
@@ -146,12 +149,27 @@ public final class EventRecorder implements AutoCloseable {
     }
 
     /**
-     * Takes no more Events; those queued are still written by the background task (each bounded by the client's
-     * request timeout). Idempotent.
+     * Takes no more Events and waits, at most the close timeout (default 2 s), for those queued to be written, so
+     * that a last Event (e.g. stopped leading) lands before the application closes its client. Idempotent.
      */
     @Override
     public void close() {
         closed = true;
+        long deadline = System.nanoTime() + closeTimeout.toNanos();
+        synchronized (idle) {
+            long left;
+            while ((draining.get() || !queue.isEmpty()) && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(idle, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        if (!queue.isEmpty()) {
+            log.debug("{}: closed with {} Events not yet written", describe(), queue.size());
+        }
     }
 
     private void drain() {
@@ -166,6 +184,9 @@ public final class EventRecorder implements AutoCloseable {
             }
             // an Event queued after the last poll but before the flag dropped would wait for the next record()
         } while (!queue.isEmpty() && draining.compareAndSet(false, true));
+        synchronized (idle) {
+            idle.notifyAll();
+        }
     }
 
     private void write(Pending pending) {
@@ -244,6 +265,7 @@ public final class EventRecorder implements AutoCloseable {
         private Duration refill = Duration.ofMinutes(5);
         private Executor executor;
         private LongSupplier nanoTime = System::nanoTime;
+        private Duration closeTimeout = Duration.ofSeconds(2);
 
         private Builder() {
         }
@@ -313,6 +335,12 @@ public final class EventRecorder implements AutoCloseable {
             return this;
         }
 
+        /** How long {@link #close()} waits for queued Events to be written. Default 2 s. */
+        public Builder closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = closeTimeout;
+            return this;
+        }
+
         /** The rate limiter's clock, for tests. */
         Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = nanoTime;
@@ -331,6 +359,8 @@ public final class EventRecorder implements AutoCloseable {
             require(burst > 0, "rateLimit burst must be positive, was " + burst);
             require(refill != null && !refill.isNegative() && !refill.isZero(),
                     "rateLimit refill must be positive, was " + refill);
+            require(closeTimeout != null && !closeTimeout.isNegative(),
+                    "closeTimeout must be zero or positive, was " + closeTimeout);
             return new EventRecorder(this);
         }
 

@@ -112,4 +112,38 @@ class EventRecorderTest {
                     .hasMessageContaining("message must not be blank");
         }
     }
+
+    /** Bug: close() returned at once, so an application closing its client next lost the last Event. */
+    @Test
+    void closeWritesWhatIsQueuedBeforeTheClientGoesAway() throws Exception {
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        EventRecorder recorder = EventRecorder.builder().client(client).lease("db", "pg")
+                .executor(task -> new Thread(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    task.run();
+                }).start())
+                .build();
+        for (int i = 0; i < 3; i++) {
+            recorder.record("Switchover", "step " + i, EventType.NORMAL);
+        }
+        go.countDown();
+        recorder.close();
+        assertThat(recorder.recorded()).isEqualTo(3);
+        assertThat(events()).hasSize(3);
+    }
+
+    @Test
+    void closeGivesUpAfterItsTimeout() {
+        List<Runnable> parked = new ArrayList<>();
+        EventRecorder recorder = EventRecorder.builder().client(client).lease("db", "pg")
+                .closeTimeout(Duration.ofMillis(50)).executor(parked::add).build();
+        recorder.record("Fence", "never written", EventType.WARNING);
+        recorder.close();
+        assertThat(recorder.recorded()).isZero();
+        assertThat(parked).hasSize(1);
+    }
 }

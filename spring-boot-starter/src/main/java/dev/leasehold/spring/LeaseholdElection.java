@@ -114,7 +114,8 @@ public final class LeaseholdElection implements SmartLifecycle {
             callback.run();
             return;
         }
-        e.closeAsync().whenComplete((ok, failure) -> {
+        // async: closing an addon may wait (queued Events), never on the thread that completes the close
+        e.closeAsync().whenCompleteAsync((ok, failure) -> {
             addons.forEach(ElectionAddon::closed);
             callback.run();
         });

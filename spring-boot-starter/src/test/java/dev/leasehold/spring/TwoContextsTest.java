@@ -129,4 +129,21 @@ class TwoContextsTest {
                 .getItems().stream().map(Event::getMessage).toList().containsAll(List.of(
                         "pod-a became leader", "pod-a stopped leading", "pod-b became leader")));
     }
+
+    @Test
+    void aStoppedContextCompetesAgainWhenStartedWithFreshMeters() {
+        ConfigurableApplicationContext a = start("pod-a");
+        await().atMost(Duration.ofSeconds(20)).until(() -> election(a).isLeader());
+        a.stop();
+        assertThat(election(a).isLeader()).isFalse();
+        assertThat(election(a).isRunning()).isFalse();
+        assertThat(scrape(a)).doesNotContain("leasehold_elector_leader");
+
+        a.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> election(a).isLeader());
+        assertThat(heard(a)).containsExactly("NewLeaderEvent[pod-a]", "StartLeadingEvent[pod-a] term 1",
+                "StopLeadingEvent[pod-a]", "NewLeaderEvent[pod-a]", "StartLeadingEvent[pod-a] term 2");
+        assertThat(scrape(a)).contains("leasehold_elector_leader{lock=\"default/my-app\"} 1.0",
+                "leasehold_elector_transitions_total{lock=\"default/my-app\"} 1.0");
+    }
 }
