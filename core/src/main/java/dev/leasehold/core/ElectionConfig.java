@@ -25,6 +25,9 @@ import java.util.random.RandomGenerator;
  * @param scheduler the time source and timer
  * @param callbackExecutor where callbacks and listeners run (in order, one at a time per elector)
  * @param random the source of jitter
+ * @param closeDrainTimeout how long a closing leader keeps renewing while its stopped-leading callback runs
+ * @param watchRecheck how often a follower whose watch is up reads the lock anyway (a half-open watch)
+ * @param initialWait whether the elector waits one lease duration after start before its first acquisition
  */
 public record ElectionConfig(
         ResourceLock lock,
@@ -41,7 +44,10 @@ public record ElectionConfig(
         Optional<ElectorListener> listener,
         ElectionScheduler scheduler,
         Executor callbackExecutor,
-        RandomGenerator random) {
+        RandomGenerator random,
+        Duration closeDrainTimeout,
+        Duration watchRecheck,
+        boolean initialWait) {
 
     /** The candidate's identity, as its lock writes it. */
     public String identity() {

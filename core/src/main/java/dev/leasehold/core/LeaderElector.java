@@ -115,21 +115,33 @@ public final class LeaderElector implements AutoCloseable {
         return health(config.retryPeriod());
     }
 
-    /** Stops competing; a leader steps down and (if so configured) releases. Completes when all is done. */
+    /**
+     * Stops competing; a leader steps down and (if so configured) releases. Completes when all is done, on the
+     * callback executor after every callback of this elector, never on the scheduler.
+     */
     public CompletableFuture<Void> closeAsync() {
         return loop.closeAsync();
     }
 
     /**
-     * Stops, waiting at most {@code renewDeadline + callTimeout} for the stopped-leading callback and the release.
+     * Stops, waiting at most {@code closeDrainTimeout + 2 × callTimeout} for the stopped-leading callback and the
+     * release. Called from one of this elector's own callbacks it does not wait (the close can only finish after
+     * that callback returns): it begins closing and returns at once.
      */
     @Override
     public void close() {
-        Duration limit = config.renewDeadline().plus(config.callTimeout());
+        Duration limit = config.closeDrainTimeout().plus(config.callTimeout().multipliedBy(2));
+        if (loop.isCallbackThread()) {
+            loop.closeAsync();
+            log.info("{}: close() called from a callback: closing begins now and finishes after the callback "
+                    + "returns", identity());
+            return;
+        }
         try {
             loop.closeAsync().get(limit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            log.warn("{}: close did not finish within {}; the lock expires on its own", identity(), limit);
+            log.warn("{}: close did not finish within {} (stopped-leading still running, or the lock not answering); "
+                    + "closing goes on in the background", identity(), limit);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {

@@ -1,5 +1,6 @@
 package dev.leasehold.core;
 
+import dev.leasehold.core.spi.MultiLock;
 import dev.leasehold.core.spi.ResourceLock;
 import java.time.Duration;
 import java.util.Optional;
@@ -31,6 +32,9 @@ public final class LeaderElectorBuilder {
     private ElectionScheduler scheduler;
     private Executor callbackExecutor;
     private RandomGenerator random;
+    private Duration closeDrainTimeout;
+    private Duration watchRecheck;
+    private boolean initialWait;
 
     LeaderElectorBuilder() {
     }
@@ -139,6 +143,37 @@ public final class LeaderElectorBuilder {
         return this;
     }
 
+    /**
+     * How long a closing leader keeps renewing the lock while its stopped-leading callback still runs, so that
+     * no follower takes over before the old leader's work has stopped. Renewing also ends when the callback
+     * returns (then the lock is released) or when a renew fails past the renew deadline. Once this passes, the
+     * lock is left to expire (it is still released if stopped-leading returns first). Default: leaseDuration.
+     */
+    public LeaderElectorBuilder closeDrainTimeout(Duration closeDrainTimeout) {
+        this.closeDrainTimeout = closeDrainTimeout;
+        return this;
+    }
+
+    /**
+     * How often a follower whose watch is up reads the lock anyway, so that a watch that is silently dead
+     * (half-open) cannot hide a release until the lease expires. Default: half the lease duration.
+     */
+    public LeaderElectorBuilder watchRecheck(Duration watchRecheck) {
+        this.watchRecheck = watchRecheck;
+        return this;
+    }
+
+    /**
+     * Whether to wait one lease duration after {@link LeaderElector#start()} before the first acquisition. This
+     * protects the one case the elector cannot see by itself: a process starting fresh after the lock object was
+     * deleted (or restored from a backup) while an old leader, cut off from the API server, still holds a valid
+     * term. Default false: a fresh candidate takes a free or missing lock at once.
+     */
+    public LeaderElectorBuilder initialWait(boolean initialWait) {
+        this.initialWait = initialWait;
+        return this;
+    }
+
     /** Checks the settings and builds the elector, which does nothing until {@link LeaderElector#start()}. */
     public LeaderElector build() {
         return new LeaderElector(config());
@@ -148,6 +183,8 @@ public final class LeaderElectorBuilder {
         require(lock != null, "lock", null, "is required");
         String identity = lock.identity();
         require(identity != null && !identity.isBlank(), "identity", identity, "must not be blank");
+        require(!MultiLock.UNKNOWN_HOLDER.equals(identity), "identity", identity,
+                "is reserved: MultiLock reports it while its two objects name different holders");
         positive("leaseDuration", leaseDuration);
         positive("renewDeadline", renewDeadline);
         positive("retryPeriod", retryPeriod);
@@ -169,6 +206,10 @@ public final class LeaderElectorBuilder {
         require(leaseDuration.toNanos() % granularity.toNanos() == 0, "leaseDuration", leaseDuration,
                 "must be a whole multiple of " + granularity + ", the finest duration " + lock.describe()
                         + " can store");
+        Duration drain = closeDrainTimeout != null ? closeDrainTimeout : leaseDuration;
+        positive("closeDrainTimeout", drain);
+        Duration recheck = watchRecheck != null ? watchRecheck : leaseDuration.dividedBy(2);
+        positive("watchRecheck", recheck);
         require(onStartedLeading != null, "onStartedLeading", null, "must not be null");
         require(onStoppedLeading != null, "onStoppedLeading", null, "must not be null");
         require(onNewLeader != null, "onNewLeader", null, "must not be null");
@@ -176,7 +217,7 @@ public final class LeaderElectorBuilder {
                 releaseOnClose, onStartedLeading, onStoppedLeading, onNewLeader, Optional.ofNullable(listener),
                 scheduler != null ? scheduler : ElectionScheduler.shared(),
                 callbackExecutor != null ? callbackExecutor : CallbackPool.shared(),
-                random != null ? random : new Random());
+                random != null ? random : new Random(), drain, recheck, initialWait);
     }
 
     private static void positive(String name, Duration value) {

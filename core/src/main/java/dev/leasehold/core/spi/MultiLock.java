@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #get()} reads both. When both name the same holder, the primary's record is returned; when they
  *       disagree (someone holds only one of them), the holder is {@value #UNKNOWN_HOLDER}, so that the
  *       elector waits a full lease duration after the last change it saw on either object. When only one
- *       exists, its record is returned. The version combines both objects' versions.</li>
+ *       exists, its record is returned. The transition count is the higher of the two, so that a term issued on
+ *       either object is never issued again. The version combines both objects' versions.</li>
  *   <li>{@link #update(LockSnapshot, LeaderElectionRecord)} writes the primary, then the secondary, each as a
  *       compare-and-swap against its own version (creating one that did not exist); any conflict fails the
  *       whole update, which the elector then re-reads.</li>
@@ -130,8 +131,13 @@ public final class MultiLock implements ResourceLock {
         if (pr.isEmpty() || sr.isEmpty()) {
             return Optional.of(LockSnapshot.of(pr.or(() -> sr).orElseThrow(), version));
         }
-        LeaderElectionRecord record = pr.get().holderIdentity().equals(sr.get().holderIdentity())
-                ? pr.get() : pr.get().withHolder(UNKNOWN_HOLDER);
+        LeaderElectionRecord p0 = pr.get();
+        LeaderElectionRecord record = p0.holderIdentity().equals(sr.get().holderIdentity())
+                ? p0 : p0.withHolder(UNKNOWN_HOLDER);
+        // the higher of the two counts, so that no term already issued on either object is issued again
+        long transitions = Math.max(p0.leaderTransitions(), sr.get().leaderTransitions());
+        record = new LeaderElectionRecord(record.holderIdentity(), record.leaseDuration(), record.acquireTime(),
+                record.renewTime(), transitions, record.preferredHolder());
         return Optional.of(LockSnapshot.of(record, version));
     }
 
