@@ -266,7 +266,7 @@ public final class ElectionLoop implements LockListener {
         };
         long callTerm = record == null ? 0 : record.leaderTransitions();
         if (kind == Kind.CREATE || kind == Kind.ACQUIRE) {
-            seen.wrote(callTerm); // ours if it lands, even when its answer is lost
+            seen.attempting(record); // ours if it lands, even when its answer is lost
         }
         Cancellable timeout = clock.schedule(() -> locked(() -> timedOut(id)), config.callTimeout());
         call = new Call(kind, id, start, callTerm, timeout);
@@ -313,6 +313,9 @@ public final class ElectionLoop implements LockListener {
         } else if (outcome == LockCall.Outcome.CONFLICT) {
             log.debug("{}: {} conflicted: {}", name, done.kind, cause.getMessage());
             haveRead = false;
+            if (done.kind == Kind.CREATE || done.kind == Kind.ACQUIRE) {
+                seen.attemptLost();
+            }
             verify = state == ElectorState.LEADING || draining;
             recheck = closing && done.kind == Kind.RELEASE;
         } else {
@@ -354,6 +357,7 @@ public final class ElectionLoop implements LockListener {
         if (state != ElectorState.LEADING && !draining) {
             observe(snapshot);
         } else if (isOurCurrentTerm(record)) {
+            seen.ownVersion(snapshot.get().version());
             observe(snapshot); // still ours at a version we had not seen: renew against it at once
             renewDueNanos = clock.nanoTime();
         } else {
@@ -380,6 +384,10 @@ public final class ElectionLoop implements LockListener {
 
     private void wrote(Call done, LockSnapshot snapshot) {
         haveRead = true;
+        if (done.kind == Kind.CREATE || done.kind == Kind.ACQUIRE) {
+            seen.attemptWon(done.term);
+        }
+        seen.ownVersion(snapshot.version());
         observe(Optional.of(snapshot));
         if (done.kind == Kind.RELEASE) {
             return;
@@ -524,11 +532,9 @@ public final class ElectionLoop implements LockListener {
         draining = false;
         cancel(drainTimer);
         cancel(deadlineTimer);
-        if (call != null && call.kind != Kind.RENEW && call.kind != Kind.READ) {
-            return;
-        }
-        abandonCall();
-        continueClose();
+        if (call == null) {
+            continueClose();
+        } // else: the call in flight finishes first, then closing goes on
     }
 
     private void continueClose() {
@@ -537,7 +543,7 @@ public final class ElectionLoop implements LockListener {
         }
         // only a record carrying the term this incarnation wrote is ours to release: a restarted process with the
         // same identity may hold the lock by now
-        boolean holding = seen.isOurs(seen.record());
+        boolean holding = seen.namesOurTerm();
         if (config.releaseOnClose() && releaseAttempts < 3) {
             if (recheck) {
                 recheck = false;

@@ -4,6 +4,7 @@ import dev.leasehold.core.LeaderElector;
 import dev.leasehold.core.spi.LeaderElectionRecord;
 import dev.leasehold.core.spi.LockSnapshot;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,13 +16,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The rules (issue 7, defect 1):
  * <ul>
- *   <li>A record naming this identity is ours only when it carries the term this incarnation wrote.</li>
- *   <li>A released record is free only when its term is at least the highest term seen: an older one is a
- *       restore, not the release of the holder we saw.</li>
+ *   <li>A record naming this identity is ours only when it carries the term this incarnation won, at the
+ *       version it last wrote (or is exactly its acquisition whose answer was lost).</li>
+ *   <li>A released record is free at once only when it releases the term of the holder we last saw (or our
+ *       own) and no higher term was seen: anything else may be a restore, not a release.</li>
  *   <li>Every change to a record held by someone else (or unreadable) sets a barrier: a full lease after that
  *       change. Deleting the object, emptying it, or restoring an old record never lifts the barrier; only a
- *       genuine release (or our own term) does.</li>
- *   <li>Terms continue from the highest term seen, so a recreated object never reissues one.</li>
+ *       genuine release (or our own record) does. An object seen to go missing is taken a full lease after it
+ *       was seen missing at the earliest.</li>
+ *   <li>Terms continue from the highest term seen or tried, so a recreated object never reissues one.</li>
  * </ul>
  * Not thread-safe: used under the election loop's mutex.
  */
@@ -39,6 +42,14 @@ final class Observation {
     private long changedAtNanos;
     private long highestTerm;
     private long ownTerm = -1;
+    private LeaderElectionRecord attempt;
+    private long highestTried;
+    private String ownVersion = "";
+    private boolean seenObject;
+    private boolean seenHeld;
+    private long lastHeldTerm = -1;
+    private boolean initialWait;
+    private long initialUntilNanos;
     private long barrierNanos;
     private boolean barrier;
     private String reportedVersion = "";
@@ -65,20 +76,36 @@ final class Observation {
         return highestTerm;
     }
 
-    /** The term this incarnation last wrote (or tried to write) as holder; -1 before its first attempt. */
+    /** The term this incarnation last won; -1 before its first acquisition. */
     long ownTerm() {
         return ownTerm;
     }
 
-    void wrote(long term) {
+    /**
+     * An acquisition is about to be sent. Until its answer says otherwise, a record equal to it (holder, term and
+     * acquire time) counts as ours: if the answer is lost, the write may still have landed.
+     */
+    void attempting(LeaderElectionRecord record) {
+        attempt = record;
+        highestTried = Math.max(highestTried, record.leaderTransitions());
+    }
+
+    /** The attempt landed: its term is ours. */
+    void attemptWon(long term) {
         ownTerm = term;
-        highestTerm = Math.max(highestTerm, term);
+        highestTerm = Math.max(highestTerm, ownTerm);
+        attempt = null;
+    }
+
+    /** The attempt certainly did not land (a conflict). */
+    void attemptLost() {
+        attempt = null;
     }
 
     /** Holds off any acquisition until {@code nanos} (the opt-in initial wait). */
     void holdUntil(long nanos) {
-        barrier = true;
-        barrierNanos = nanos;
+        initialWait = true;
+        initialUntilNanos = nanos;
     }
 
     /** Notes what the lock holds at {@code now}; returns true when it changed since the last note. */
@@ -94,18 +121,54 @@ final class Observation {
         if (next == null) {
             return changed;
         }
-        next.record().ifPresent(r -> highestTerm = Math.max(highestTerm, r.leaderTransitions()));
+        Optional<LeaderElectionRecord> record = next.record();
+        record.ifPresent(r -> highestTerm = Math.max(highestTerm, r.leaderTransitions()));
         if (changed && heldByAnother()) {
             barrier = true;
             barrierNanos = now + leaseNanos();
+            seenHeld = true;
+            record.ifPresent(r -> lastHeldTerm = r.leaderTransitions());
         }
+        seenObject = true;
         reportOddities(next);
         return changed;
     }
 
-    /** True when the record names this incarnation with the term it wrote. */
-    boolean isOurs(Optional<LeaderElectionRecord> record) {
-        return record.map(r -> r.isHeldBy(identity) && r.leaderTransitions() == ownTerm).orElse(false);
+    /** This incarnation wrote (or, leading, read) its own record at {@code version}. */
+    void ownVersion(String version) {
+        ownVersion = version;
+    }
+
+    /**
+     * True when the snapshot is ours: it names this identity with the term this incarnation won at the version
+     * it last wrote, or it is exactly the acquisition whose answer was lost; and no higher term was seen since.
+     * Our own old record coming back (a restored backup, a rolled-back API server) is not ours to take at once.
+     */
+    boolean isOurs(LockSnapshot snapshot) {
+        return snapshot != null && snapshot.record()
+                .filter(r -> r.isHeldBy(identity) && r.leaderTransitions() >= highestTerm)
+                .map(r -> (r.leaderTransitions() == ownTerm && snapshot.version().equals(ownVersion)) || isAttempt(r))
+                .orElse(false);
+    }
+
+    boolean isOurs() {
+        return isOurs(known);
+    }
+
+    /**
+     * True when the record names this identity with a term this incarnation won (or may have won): ours to
+     * release, whatever its version (an abandoned renew of ours may have landed).
+     */
+    boolean namesOurTerm() {
+        return known != null && known.record()
+                .filter(r -> r.isHeldBy(identity))
+                .map(r -> r.leaderTransitions() == ownTerm || isAttempt(r)).orElse(false);
+    }
+
+    private boolean isAttempt(LeaderElectionRecord r) {
+        return attempt != null && r.leaderTransitions() == attempt.leaderTransitions()
+                && r.acquireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS))
+                        .equals(attempt.acquireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS)));
     }
 
     /** The holder to report: empty when none is known, unreadable or the lease is out of range. */
@@ -114,25 +177,43 @@ final class Observation {
     }
 
     /**
-     * The earliest local instant at which this candidate may write itself as holder: at once for its own term or
-     * a genuine release; otherwise a full lease after the last change, and never before the barrier. Returns
-     * {@code now} when the object is missing or empty and no barrier holds.
+     * The earliest local instant at which this candidate may write itself as holder: at once for its own record
+     * or the genuine release of the holder it saw; a full lease after the object went missing or emptied (unless
+     * this candidate never saw it at all); otherwise a full lease after the last change; never before the
+     * barrier.
      */
     long takeableAtNanos(long now) {
+        long at = takeableIgnoringInitialWait(now);
+        return initialWait && initialUntilNanos - at > 0 ? initialUntilNanos : at;
+    }
+
+    private long takeableIgnoringInitialWait(long now) {
         if (known == null || (known.record().isEmpty() && !known.isUnreadable())) {
-            return barrier ? barrierNanos : now; // deleted, or an object without a record
+            if (!seenObject) {
+                return barrier ? barrierNanos : now; // a fresh start: nothing to protect that we could know of
+            }
+            return latest(changedAtNanos + ownLeaseNanos); // deleted or emptied: who held it is unknown
         }
         Optional<LeaderElectionRecord> record = sane();
-        if (isOurs(record) || record.map(r -> r.isReleased() && r.leaderTransitions() >= highestTerm).orElse(false)) {
+        if (isOurs() || record.map(this::isGenuineRelease).orElse(false)) {
             return changedAtNanos;
         }
-        long expiry = changedAtNanos + leaseNanos();
-        return barrier && barrierNanos - expiry > 0 ? barrierNanos : expiry;
+        return latest(changedAtNanos + leaseNanos());
+    }
+
+    /** A release of the term of the holder we last saw (or of our own), not older than any term seen. */
+    private boolean isGenuineRelease(LeaderElectionRecord r) {
+        long t = r.leaderTransitions();
+        return r.isReleased() && t >= highestTerm && (!seenHeld || t == lastHeldTerm || t == ownTerm);
+    }
+
+    private long latest(long nanos) {
+        return barrier && barrierNanos - nanos > 0 ? barrierNanos : nanos;
     }
 
     /** The term an acquisition writes: one above the highest ever seen on this lock. */
     long nextTerm() {
-        return highestTerm + 1;
+        return Math.max(highestTerm, highestTried) + 1;
     }
 
     private boolean heldByAnother() {
@@ -143,7 +224,7 @@ final class Observation {
         if (known.record().isPresent() && record.isEmpty()) {
             return true; // out-of-range lease: held by someone we cannot judge
         }
-        return record.map(r -> !r.isReleased() && !isOurs(record)).orElse(false);
+        return record.map(r -> !r.isReleased() && !isOurs()).orElse(false);
     }
 
     /** The record, unless its lease is out of range, which makes it as good as unreadable. */

@@ -11,17 +11,24 @@ final class Candidate {
     final String identity;
     final VirtualScheduler.Clock clock;
     final InMemoryLock lock;
-    final LeaderElector elector;
+    final long launchedAt;
+    LeaderElector elector;
     int started;
     int stopped;
+    /** Between the start of started-leading and the return of stopped-leading: doing leader work. */
+    boolean working;
     boolean crashed;
     boolean closed;
+    /** Ever cut off, or fed faults that can hide changes from it, since it was launched. */
+    boolean faulted;
+    /** Launched while the store was behind the highest term issued, or just before a reset: a fresh process. */
+    boolean fresh;
 
-    Candidate(String identity, VirtualScheduler.Clock clock, InMemoryLock lock, LeaderElector elector) {
+    Candidate(String identity, VirtualScheduler.Clock clock, InMemoryLock lock, long launchedAt) {
         this.identity = identity;
         this.clock = clock;
         this.lock = lock;
-        this.elector = elector;
+        this.launchedAt = launchedAt;
     }
 
     boolean alive() {
@@ -33,6 +40,11 @@ final class Candidate {
         return alive() && elector.isLeader();
     }
 
+    /** Doing leader work: a crashed process does nothing more. */
+    boolean works() {
+        return working && !crashed;
+    }
+
     void crash() {
         crashed = true;
         clock.kill();
@@ -41,5 +53,10 @@ final class Candidate {
 
     boolean isStopped() {
         return elector.state() == ElectorState.STOPPED;
+    }
+
+    @Override
+    public String toString() {
+        return identity + "@" + launchedAt / 1_000_000 + "ms";
     }
 }
