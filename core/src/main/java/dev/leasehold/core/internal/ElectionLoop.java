@@ -474,7 +474,8 @@ public final class ElectionLoop implements LockListener {
     private void observe(Optional<LockSnapshot> snapshot) {
         haveRead = true;
         seen.note(snapshot, clock.nanoTime());
-        if (seen.takeableAtNanos(clock.nanoTime()) - clock.nanoTime() > 0) {
+        boolean acquiring = call != null && (call.kind == Kind.CREATE || call.kind == Kind.ACQUIRE);
+        if (!acquiring && seen.takeableAtNanos(clock.nanoTime()) - clock.nanoTime() > 0) {
             takeable = false; // held by another again: the next takeover latency counts from its expiry
         }
         String holder = seen.holder();

@@ -140,14 +140,15 @@ final class Observation {
     }
 
     /**
-     * True when the snapshot is ours: it names this identity with the term this incarnation won at the version
-     * it last wrote, or it is exactly the acquisition whose answer was lost; and no higher term was seen since.
-     * Our own old record coming back (a restored backup, a rolled-back API server) is not ours to take at once.
+     * True when the snapshot is ours to take at once: it names this identity with the term this incarnation won,
+     * at the version it last wrote, and no higher term was seen since. Our own old record coming back (a restored
+     * backup, a rolled-back API server) is not; nor is an acquisition whose answer was lost (a second process
+     * with this identity may have written the same record): it is waited out like any other holder's.
      */
     boolean isOurs(LockSnapshot snapshot) {
         return snapshot != null && snapshot.record()
                 .filter(r -> r.isHeldBy(identity) && r.leaderTransitions() >= highestTerm)
-                .map(r -> (r.leaderTransitions() == ownTerm && snapshot.version().equals(ownVersion)) || isAttempt(r))
+                .map(r -> r.leaderTransitions() == ownTerm && snapshot.version().equals(ownVersion))
                 .orElse(false);
     }
 
@@ -224,7 +225,8 @@ final class Observation {
         if (known.record().isPresent() && record.isEmpty()) {
             return true; // out-of-range lease: held by someone we cannot judge
         }
-        return record.map(r -> !r.isReleased() && !isOurs()).orElse(false);
+        // our own acquisition, seen before its answer, is not another holder (nor ours to take at once)
+        return record.map(r -> !r.isReleased() && !isOurs() && !isAttempt(r)).orElse(false);
     }
 
     /** The record, unless its lease is out of range, which makes it as good as unreadable. */

@@ -28,7 +28,7 @@ final class Ledger {
     private final Set<Long> issued = new HashSet<>();
     private final BiConsumer<Boolean, String> require;
     private long lastTerm;
-    private String lastTermHolder = "";
+    private Candidate lastTermHolder;
     private long lastResetAt = -1;
     private boolean behind;
 
@@ -64,7 +64,10 @@ final class Ledger {
         long term = change.term();
         require.accept(written.contains(c.identity + "#" + term), c + " leads with term " + term
                 + " but never wrote a record with that transition count");
-        boolean mayNotKnow = lastResetAt >= 0 && (c.fresh || c.faulted);
+        // listeners run on the (possibly slow) callback executor: the one that reports second may have acquired
+        // first, so the limit applies when either side could not know
+        boolean mayNotKnow = lastResetAt >= 0 && (c.fresh || c.faulted
+                || (lastTermHolder != null && (lastTermHolder.fresh || lastTermHolder.faulted)));
         require.accept(mayNotKnow || (term > lastTerm && !issued.contains(term)), "term " + term + " of " + c
                 + " does not exceed the previous term " + lastTerm + " of " + lastTermHolder
                 + " (or was issued before)");
@@ -73,7 +76,7 @@ final class Ledger {
             behind = false;
         }
         lastTerm = Math.max(lastTerm, term);
-        lastTermHolder = c.toString();
+        lastTermHolder = c;
     }
 
     boolean hadReset() {

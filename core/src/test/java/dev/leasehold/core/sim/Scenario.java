@@ -73,6 +73,9 @@ final class Scenario {
     Duration run() {
         store.addWatcher(snapshot -> {
             lastWriteAt = time.now();
+            if (Boolean.getBoolean("leasehold.sim.traceWrites")) {
+                trace.add(String.format("%.3fs store: %s", time.now() / 1e9, snapshot));
+            }
             ledger.stored(snapshot);
             snapshot.ifPresent(history::add);
         });
