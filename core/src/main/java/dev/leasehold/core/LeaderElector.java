@@ -28,18 +28,24 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Started-leading fires only after the lock write that made this candidate holder succeeded. Every
  *       started-leading is followed by exactly one stopped-leading; stopped-leading never fires for a candidate
- *       that never led. Callbacks run in order on the callback executor, never on the scheduler.</li>
+ *       that never led. Callbacks run one at a time, in the order the state machine produced them (even when
+ *       {@link #close()} races an acquisition from another thread), on the callback executor, never on the
+ *       scheduler. A started-leading may find its handle already invalid: the term ended before the callback
+ *       ran, and its stopped-leading follows.</li>
  *   <li>A term is valid until the start of its last successful renew plus {@code renewDeadline}, on this
  *       process's monotonic clock. The leader steps down when that instant passes, even while a call hangs.</li>
  *   <li>A follower takes over only once {@code leaseDuration} has passed, on its own monotonic clock, since it
  *       last saw the record change; remote timestamps are never compared with local clocks. With
  *       {@code renewDeadline × (1 + drift) < leaseDuration × (1 − drift)}, two valid terms never overlap, whatever
- *       the wall-clock offset between machines.</li>
- *   <li>Every acquisition increments the lock's transition count; {@link Leadership#term()} is that count, a
- *       fencing token for downstream systems.</li>
+ *       the wall-clock offset between machines. Deleting, emptying or restoring the lock object does not shorten
+ *       that wait for a follower that saw the holder.</li>
+ *   <li>Every acquisition writes a term above any this candidate has seen on the lock; {@link Leadership#term()}
+ *       is that count, a fencing token for downstream systems. A record naming this identity counts as this
+ *       elector's only with the term it won, so a second process with the same identity cannot lead with it.</li>
  *   <li>After losing leadership the elector follows and competes again; it need not be rebuilt. {@link #close()}
- *       is final and idempotent; closing a leader releases the lock after its stopped-leading callback returns,
- *       so the next leader cannot start while this one still works.</li>
+ *       is final and idempotent. Closing a leader keeps renewing the lock until its stopped-leading callback
+ *       returns (at most {@code closeDrainTimeout}, never past the renew deadline), then releases it, so the next
+ *       leader cannot start while this one still works.</li>
  * </ul>
  *
  * <h2>Limits</h2>
@@ -47,7 +53,13 @@ import org.slf4j.LoggerFactory;
  *   <li>Safety rests on clock <em>rate</em>: a process paused (GC, SIGSTOP) past its deadline may still be
  *       running leader-only work when it wakes; check {@link Leadership#isValid()} and use the term as a fencing
  *       token where that matters.</li>
- *   <li>Deleting the lock object, or a record that cannot be read, resets the term count.</li>
+ *   <li>A candidate that never saw the old record cannot be protected: a process that starts fresh (or was cut
+ *       off throughout) after the lock object was deleted or restored from a backup, while an old leader that is
+ *       itself cut off still holds a valid term, may lead at once, and with a term the old leader had. Where
+ *       that can happen, build with {@code initialWait(true)} (wait one lease before the first acquisition) and
+ *       fence downstream writes with the term.</li>
+ *   <li>A started-leading that blocks on {@link Leadership#lost()} needs a callback executor with a thread to
+ *       spare (the default pool has).</li>
  * </ul>
  */
 public final class LeaderElector implements AutoCloseable {

@@ -5,12 +5,12 @@ import dev.leasehold.core.ElectionScheduler;
 import dev.leasehold.core.ElectionScheduler.Cancellable;
 import dev.leasehold.core.ElectorState;
 import dev.leasehold.core.LeaderElector;
+import dev.leasehold.core.internal.LockCalls.Call;
+import dev.leasehold.core.internal.LockCalls.Kind;
 import dev.leasehold.core.Leadership;
 import dev.leasehold.core.LockCall;
-import dev.leasehold.core.StateChange;
 import dev.leasehold.core.StateChange.Cause;
 import dev.leasehold.core.spi.LeaderElectionRecord;
-import dev.leasehold.core.spi.LockConflictException;
 import dev.leasehold.core.spi.LockListener;
 import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.ResourceLock;
@@ -18,8 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,23 +25,20 @@ import org.slf4j.LoggerFactory;
  * The elector's state machine. Every step runs under one mutex; callbacks are queued in order while it is held
  * and run on the callback executor after it is released ({@link Outbox}).
  *
- * <p>At most one lock call is in flight. Its result is applied only if it is still the current call
- * ({@link Call#seq}); a result that arrives after the call was abandoned (timeout, step-down, close) is dropped,
- * and the compare-and-swap on the next call settles what really happened. Closing a leader keeps renewing
+ * <p>At most one lock call is in flight ({@link LockCalls}). Its result is applied only if it is still the
+ * current call; a result that arrives after the call was abandoned (timeout, step-down, close) is dropped, and
+ * the compare-and-swap on the next call settles what really happened. Closing a leader keeps renewing
  * ("draining") until its stopped-leading callback returns, then releases ({@link #beginClose()}).
  */
 public final class ElectionLoop implements LockListener {
 
     private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
 
-    private enum Kind { READ, CREATE, ACQUIRE, RENEW, RELEASE }
-
-    private record Call(Kind kind, long seq, long startNanos, long term, Cancellable timeout) { }
-
     private final ElectionConfig config;
     private final ResourceLock lock;
     private final ElectionScheduler clock;
     private final Outbox outbox;
+    private final Reports reports;
     private final Delays delays;
     private final String identity;
     private final String name;
@@ -60,8 +55,7 @@ public final class ElectionLoop implements LockListener {
     private boolean verify;
     private boolean watchUp;
     private AutoCloseable watch;
-    private Call call;
-    private long seq;
+    private final LockCalls calls;
     private long nextCallAtNanos;
     private long nextReadAtNanos;
     private long renewDueNanos;
@@ -84,6 +78,8 @@ public final class ElectionLoop implements LockListener {
         this.identity = config.identity();
         this.name = lock.describe() + " [" + identity + "]";
         this.outbox = new Outbox(config.callbackExecutor(), name);
+        this.reports = new Reports(config, outbox, name);
+        this.calls = new LockCalls(lock, clock, config.callTimeout(), reports, name, this::onScheduler, this::locked);
         this.delays = new Delays(config.retryPeriod(), config.jitter(), config.random());
         this.seen = new Observation(identity, name, config.leaseDuration());
     }
@@ -202,7 +198,7 @@ public final class ElectionLoop implements LockListener {
     // ---- the loop -------------------------------------------------------------------------------------------
 
     private void replan() {
-        if (call == null) {
+        if (!calls.busy()) {
             step();
         }
     }
@@ -211,7 +207,7 @@ public final class ElectionLoop implements LockListener {
     private void step() {
         cancel(stepTimer);
         stepTimer = null;
-        if (call != null || state == ElectorState.NEW || (closing && !draining)
+        if (calls.busy() || state == ElectorState.NEW || (closing && !draining)
                 || (state == ElectorState.STOPPED && !draining)) {
             return;
         }
@@ -254,8 +250,6 @@ public final class ElectionLoop implements LockListener {
     }
 
     private void issue(Kind kind) {
-        long start = clock.nanoTime();
-        long id = ++seq;
         LeaderElectionRecord record = switch (kind) {
             case READ -> null;
             case CREATE, ACQUIRE -> Records.acquisition(seen.record(), identity, config.leaseDuration(),
@@ -264,66 +258,35 @@ public final class ElectionLoop implements LockListener {
             case RELEASE -> Records.release(seen.record().orElseThrow(), lock.durationGranularity(),
                     clock.wallTime());
         };
-        long callTerm = record == null ? 0 : record.leaderTransitions();
-        if (kind == Kind.CREATE || kind == Kind.ACQUIRE) {
-            seen.attempting(record); // ours if it lands, even when its answer is lost
+        if (kind.acquires()) {
+            seen.attempting(record); // counted as tried even if its answer is lost
         }
-        Cancellable timeout = clock.schedule(() -> locked(() -> timedOut(id)), config.callTimeout());
-        call = new Call(kind, id, start, callTerm, timeout);
-        CompletableFuture<?> future;
-        try {
-            future = switch (kind) {
-                case READ -> lock.get();
-                case CREATE -> lock.create(record);
-                case ACQUIRE, RENEW, RELEASE -> lock.update(seen.known(), record);
-            };
-        } catch (RuntimeException e) {
-            future = CompletableFuture.failedFuture(e);
-        }
-        log.debug("{}: {} started", name, kind);
-        future.whenComplete((result, error) -> onScheduler(() -> completed(id, result, error)));
-    }
-
-    private void timedOut(long id) {
-        if (call != null && call.seq == id) {
-            completed(id, null, new TimeoutException("no answer within callTimeout " + config.callTimeout()));
-        }
+        calls.send(kind, record, seen::known, this::completed);
     }
 
     @SuppressWarnings("unchecked")
-    private void completed(long id, Object result, Throwable error) {
-        if (call == null || call.seq != id) {
-            return; // abandoned: timed out, stepped down or closed meanwhile
-        }
-        Call done = call;
-        call = null;
-        cancel(done.timeout);
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        LockCall.Outcome outcome = cause == null ? LockCall.Outcome.SUCCESS
-                : cause instanceof LockConflictException ? LockCall.Outcome.CONFLICT
-                : cause instanceof TimeoutException ? LockCall.Outcome.TIMEOUT : LockCall.Outcome.ERROR;
-        if (cause == null) {
+    private void completed(Call done, Object result, Throwable cause, LockCall.Outcome outcome) {
+        if (outcome == LockCall.Outcome.SUCCESS) {
             failures = 0;
             nextCallAtNanos = clock.nanoTime();
-            if (done.kind == Kind.READ) {
+            if (done.kind() == Kind.READ) {
                 read((Optional<LockSnapshot>) result);
             } else {
                 wrote(done, (LockSnapshot) result);
             }
         } else if (outcome == LockCall.Outcome.CONFLICT) {
-            log.debug("{}: {} conflicted: {}", name, done.kind, cause.getMessage());
+            log.debug("{}: {} conflicted: {}", name, done.kind(), cause.getMessage());
             haveRead = false;
-            if (done.kind == Kind.CREATE || done.kind == Kind.ACQUIRE) {
+            if (done.kind().acquires()) {
                 seen.attemptLost();
             }
             verify = state == ElectorState.LEADING || draining;
-            recheck = closing && done.kind == Kind.RELEASE;
+            recheck = closing && done.kind() == Kind.RELEASE;
         } else {
             failed(done, cause);
             // an acquisition or release whose answer is lost may have landed: read before deciding at close
-            recheck = closing && done.kind != Kind.READ && done.kind != Kind.RENEW;
+            recheck = closing && done.kind() != Kind.READ && done.kind() != Kind.RENEW;
         }
-        reportCall(done, outcome);
         continueOrStep();
     }
 
@@ -333,21 +296,6 @@ public final class ElectionLoop implements LockListener {
         } else {
             step();
         }
-    }
-
-    private void reportCall(Call done, LockCall.Outcome outcome) {
-        if (done.kind == Kind.READ || config.listener().isEmpty()) {
-            return;
-        }
-        LockCall.Kind kind = switch (done.kind) {
-            case RENEW -> LockCall.Kind.RENEW;
-            case RELEASE -> LockCall.Kind.RELEASE;
-            default -> LockCall.Kind.ACQUIRE;
-        };
-        long callTerm = kind == LockCall.Kind.ACQUIRE && outcome != LockCall.Outcome.SUCCESS ? 0 : done.term;
-        LockCall report = new LockCall(identity, lock.describe(), kind, outcome,
-                Duration.ofNanos(Math.max(0, clock.nanoTime() - done.startNanos)), callTerm, clock.wallTime());
-        config.listener().ifPresent(l -> outbox.callback("listener", () -> l.onLockCall(report)));
     }
 
     private void read(Optional<LockSnapshot> snapshot) {
@@ -384,30 +332,30 @@ public final class ElectionLoop implements LockListener {
 
     private void wrote(Call done, LockSnapshot snapshot) {
         haveRead = true;
-        if (done.kind == Kind.CREATE || done.kind == Kind.ACQUIRE) {
-            seen.attemptWon(done.term);
+        if (done.kind().acquires()) {
+            seen.attemptWon(done.term());
         }
         seen.ownVersion(snapshot.version());
         observe(Optional.of(snapshot));
-        if (done.kind == Kind.RELEASE) {
+        if (done.kind() == Kind.RELEASE) {
             return;
         }
-        if (done.kind == Kind.RENEW) {
+        if (done.kind() == Kind.RENEW) {
             Term current = term;
-            current.extendTo(done.startNanos + config.renewDeadline().toNanos());
-            renewDueNanos = done.startNanos + config.retryPeriod().toNanos();
+            current.extendTo(done.startNanos() + config.renewDeadline().toNanos());
+            renewDueNanos = done.startNanos() + config.retryPeriod().toNanos();
             armDeadline(current);
             log.debug("{}: renewed term {}", name, current.term());
             return;
         }
-        long validUntil = done.startNanos + config.renewDeadline().toNanos();
+        long validUntil = done.startNanos() + config.renewDeadline().toNanos();
         if (closing || clock.nanoTime() - validUntil >= 0) {
             return; // holder now, but closing or too late to lead on this write: release or acquire again
         }
-        long number = done.term;
+        long number = done.term();
         Term acquired = new Term(identity, number, clock, validUntil);
         term = acquired;
-        renewDueNanos = done.startNanos + config.retryPeriod().toNanos();
+        renewDueNanos = done.startNanos() + config.retryPeriod().toNanos();
         long now = clock.nanoTime();
         Duration latency = Duration.ofNanos(takeable ? Math.max(0, now - takeableSinceNanos) : 0);
         takeable = false;
@@ -422,7 +370,7 @@ public final class ElectionLoop implements LockListener {
             log.warn("{}: lock calls keep failing ({} in a row), retrying with backoff: {}", name, failures,
                     cause.toString());
         } else {
-            log.debug("{}: {} failed {} times in a row: {}", name, done.kind, failures, cause.toString());
+            log.debug("{}: {} failed {} times in a row: {}", name, done.kind(), failures, cause.toString());
         }
         nextCallAtNanos = clock.nanoTime() + delays.backoffNanos(failures);
     }
@@ -441,7 +389,7 @@ public final class ElectionLoop implements LockListener {
             armDeadline(expected); // woke early (a drifting timer): sleep again
             return;
         }
-        abandonCall();
+        calls.abandon();
         if (draining) {
             log.info("{}: stopped renewing while closing: the renew deadline passed", name);
             draining = false;
@@ -474,7 +422,7 @@ public final class ElectionLoop implements LockListener {
     private void observe(Optional<LockSnapshot> snapshot) {
         haveRead = true;
         seen.note(snapshot, clock.nanoTime());
-        boolean acquiring = call != null && (call.kind == Kind.CREATE || call.kind == Kind.ACQUIRE);
+        boolean acquiring = calls.busy() && calls.inFlight().acquires();
         if (!acquiring && seen.takeableAtNanos(clock.nanoTime()) - clock.nanoTime() > 0) {
             takeable = false; // held by another again: the next takeover latency counts from its expiry
         }
@@ -513,8 +461,8 @@ public final class ElectionLoop implements LockListener {
             return;
         }
         transition(ElectorState.STOPPED, 0, "closed", Cause.CLOSED, Duration.ZERO);
-        if (call == null || !(call.kind == Kind.ACQUIRE || call.kind == Kind.CREATE)) {
-            abandonCall();
+        if (!calls.busy() || !calls.inFlight().acquires()) {
+            calls.abandon();
             continueClose();
         } // else: an acquisition is in flight; its outcome decides whether we must release
     }
@@ -524,7 +472,7 @@ public final class ElectionLoop implements LockListener {
             log.info("{}: stopped renewing while closing: {}; the lock expires unless stopped-leading returns "
                     + "first", name, reason);
             draining = false;
-            abandonCall();
+            calls.abandon();
         }
     }
 
@@ -533,13 +481,13 @@ public final class ElectionLoop implements LockListener {
         draining = false;
         cancel(drainTimer);
         cancel(deadlineTimer);
-        if (call == null) {
+        if (!calls.busy()) {
             continueClose();
         } // else: the call in flight finishes first, then closing goes on
     }
 
     private void continueClose() {
-        if (closed.isDone() || call != null || awaitingStopped || draining) {
+        if (closed.isDone() || calls.busy() || awaitingStopped || draining) {
             return;
         }
         // only a record carrying the term this incarnation wrote is ours to release: a restarted process with the
@@ -590,23 +538,7 @@ public final class ElectionLoop implements LockListener {
     private void transition(ElectorState to, long termNumber, String reason, Cause cause, Duration latency) {
         ElectorState from = state;
         state = to;
-        if (to == ElectorState.LEADING || from == ElectorState.LEADING) {
-            log.info("{}: {} -> {} (term {}, {})", name, from, to, termNumber, reason);
-        } else {
-            log.info("{}: {} -> {} ({})", name, from, to, reason);
-        }
-        config.listener().ifPresent(listener -> {
-            StateChange change = new StateChange(identity, lock.describe(), from, to, termNumber, reason,
-                    clock.wallTime(), cause, latency);
-            outbox.callback("listener", () -> listener.onTransition(change));
-        });
-    }
-
-    private void abandonCall() {
-        if (call != null) {
-            cancel(call.timeout);
-            call = null;
-        }
+        reports.transition(from, to, termNumber, reason, cause, latency);
     }
 
     private void wakeAt(long nanos) {
