@@ -28,6 +28,9 @@ import java.util.random.RandomGenerator;
  * @param closeDrainTimeout how long a closing leader keeps renewing while its stopped-leading callback runs
  * @param watchRecheck how often a follower whose watch is up reads the lock anyway (a half-open watch)
  * @param initialWait whether the elector waits one lease duration after start before its first acquisition
+ * @param releaseTakeoverDelay how long a follower waits after seeing another holder's release before taking over
+ * @param startFailure what the elector does when the started-leading callback throws
+ * @param closeOnShutdown whether a JVM shutdown hook closes (and so releases) the elector
  */
 public record ElectionConfig(
         ResourceLock lock,
@@ -47,7 +50,10 @@ public record ElectionConfig(
         RandomGenerator random,
         Duration closeDrainTimeout,
         Duration watchRecheck,
-        boolean initialWait) {
+        boolean initialWait,
+        Duration releaseTakeoverDelay,
+        StartFailurePolicy startFailure,
+        boolean closeOnShutdown) {
 
     /** The candidate's identity, as its lock writes it. */
     public String identity() {

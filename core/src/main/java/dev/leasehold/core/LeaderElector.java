@@ -68,6 +68,7 @@ public final class LeaderElector implements AutoCloseable {
 
     private final ElectionConfig config;
     private final ElectionLoop loop;
+    private volatile Thread shutdownHook;
 
     LeaderElector(ElectionConfig config) {
         this.config = config;
@@ -81,6 +82,71 @@ public final class LeaderElector implements AutoCloseable {
     /** Starts competing. Throws {@link IllegalStateException} when called twice or after close. */
     public void start() {
         loop.start();
+        if (config.closeOnShutdown()) {
+            Thread hook = new Thread(this::close, "leasehold-shutdown-" + identity());
+            shutdownHook = hook;
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+    }
+
+    /**
+     * Gives up leadership and keeps competing: stopped-leading runs, the lock stays renewed until it returns, then
+     * it is released; this candidate stays away for one lease duration, so another takes over. Returns false when
+     * this elector does not lead.
+     */
+    public boolean resign() {
+        return resign(config.leaseDuration());
+    }
+
+    /** {@link #resign()}, staying away for {@code backoff} (zero: compete again at once). */
+    public boolean resign(Duration backoff) {
+        return loop.resign(requireBackoff(backoff), Optional.empty());
+    }
+
+    /**
+     * {@link #resign(Duration)}, naming {@code successor} in the released record's preferred holder: candidates
+     * other than the successor wait two retry periods before taking the lock, so a live successor gets it. The
+     * Kubernetes API server drops a Lease's {@code spec.preferredHolder} unless the CoordinatedLeaderElection
+     * feature gate is on; annotation locks keep it.
+     */
+    public boolean resign(Duration backoff, String successor) {
+        if (successor == null || successor.isBlank()) {
+            throw new IllegalArgumentException("successor = \"" + successor + "\" must not be blank");
+        }
+        return loop.resign(requireBackoff(backoff), Optional.of(successor));
+    }
+
+    private static Duration requireBackoff(Duration backoff) {
+        if (backoff == null || backoff.isNegative()) {
+            throw new IllegalArgumentException("backoff = " + backoff + " must be zero or positive");
+        }
+        return backoff;
+    }
+
+    /**
+     * Completes with the next term this elector wins, or at once with the current one while it leads; fails with
+     * {@link IllegalStateException} if the elector is closed first. Completed outside the callback queue.
+     */
+    public CompletableFuture<Leadership> nextLeadership() {
+        return loop.nextLeadership();
+    }
+
+    /**
+     * Waits up to {@code timeout} for this elector to lead; returns the valid term, or empty when the time ran out
+     * (or the elector was closed). Never call it from one of this elector's callbacks.
+     */
+    public Optional<Leadership> awaitLeadership(Duration timeout) throws InterruptedException {
+        try {
+            Leadership next = loop.nextLeadership().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return next.isValid() ? Optional.of(next) : Optional.empty();
+        } catch (TimeoutException | ExecutionException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The shutdown hook registered by {@code closeOnShutdown(true)}, for tests. */
+    Optional<Thread> shutdownHook() {
+        return Optional.ofNullable(shutdownHook);
     }
 
     public ElectionConfig config() {
@@ -132,7 +198,20 @@ public final class LeaderElector implements AutoCloseable {
      * callback executor after every callback of this elector, never on the scheduler.
      */
     public CompletableFuture<Void> closeAsync() {
+        removeShutdownHook();
         return loop.closeAsync();
+    }
+
+    private void removeShutdownHook() {
+        Thread hook = shutdownHook;
+        if (hook != null && hook != Thread.currentThread()) {
+            shutdownHook = null;
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down already: the hook runs or has run
+            }
+        }
     }
 
     /**
@@ -142,15 +221,25 @@ public final class LeaderElector implements AutoCloseable {
      */
     @Override
     public void close() {
-        Duration limit = config.closeDrainTimeout().plus(config.callTimeout().multipliedBy(2));
+        close(config.closeDrainTimeout().plus(config.callTimeout().multipliedBy(2)));
+    }
+
+    /**
+     * Stops, waiting at most {@code limit} for the stopped-leading callback and the release (closing goes on in the
+     * background after that). From one of this elector's own callbacks it does not wait.
+     */
+    public void close(Duration limit) {
+        if (limit == null || limit.isNegative()) {
+            throw new IllegalArgumentException("limit = " + limit + " must be zero or positive");
+        }
         if (loop.isCallbackThread()) {
-            loop.closeAsync();
+            closeAsync();
             log.info("{}: close() called from a callback: closing begins now and finishes after the callback "
                     + "returns", identity());
             return;
         }
         try {
-            loop.closeAsync().get(limit.toNanos(), TimeUnit.NANOSECONDS);
+            closeAsync().get(limit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             log.warn("{}: close did not finish within {} (stopped-leading still running, or the lock not answering); "
                     + "closing goes on in the background", identity(), limit);

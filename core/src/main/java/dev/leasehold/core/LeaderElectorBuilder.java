@@ -35,6 +35,9 @@ public final class LeaderElectorBuilder {
     private Duration closeDrainTimeout;
     private Duration watchRecheck;
     private boolean initialWait;
+    private Duration releaseTakeoverDelay = Duration.ZERO;
+    private StartFailurePolicy startFailure = StartFailurePolicy.RESIGN;
+    private boolean closeOnShutdown;
 
     LeaderElectorBuilder() {
     }
@@ -174,6 +177,50 @@ public final class LeaderElectorBuilder {
         return this;
     }
 
+    /**
+     * How long a follower waits, after it sees another holder release the lock, before taking it over. Zero (the
+     * default) takes over at once. For fleets mixed with clients that release before their stop callback has run
+     * (kubernetes-client/java's elector does), a delay as long as that client's stop work keeps the two leaders'
+     * work apart.
+     */
+    public LeaderElectorBuilder releaseTakeoverDelay(Duration releaseTakeoverDelay) {
+        this.releaseTakeoverDelay = releaseTakeoverDelay;
+        return this;
+    }
+
+    /**
+     * What to do when the started-leading callback throws: {@link StartFailurePolicy#RESIGN} (the default) gives
+     * the lock up and stays away for one lease duration; {@link StartFailurePolicy#KEEP_LEADING} logs and leads on.
+     */
+    public LeaderElectorBuilder onStartFailure(StartFailurePolicy policy) {
+        this.startFailure = policy;
+        return this;
+    }
+
+    /**
+     * Whether a JVM shutdown hook closes the elector (a leader then runs stopped-leading and releases, so that a
+     * follower takes over at once instead of after the lease). The hook is removed when the elector is closed.
+     * Default false.
+     */
+    public LeaderElectorBuilder closeOnShutdown(boolean closeOnShutdown) {
+        this.closeOnShutdown = closeOnShutdown;
+        return this;
+    }
+
+    /**
+     * Runs {@code work} on a thread of its own for each term, from started-leading, and interrupts it when the
+     * term ends (deadline, loss, resignation or close); stopped-leading waits for it to return, so a closing
+     * leader keeps the lock until its work has stopped. Replaces {@link #onStartedLeading} and
+     * {@link #onStoppedLeading}. The work should return promptly when interrupted.
+     */
+    public LeaderElectorBuilder leaderWork(Consumer<Leadership> work) {
+        require(work != null, "leaderWork", null, "must not be null");
+        LeaderWork runner = new LeaderWork(work);
+        this.onStartedLeading = runner::start;
+        this.onStoppedLeading = runner::stop;
+        return this;
+    }
+
     /** Checks the settings and builds the elector, which does nothing until {@link LeaderElector#start()}. */
     public LeaderElector build() {
         return new LeaderElector(config());
@@ -210,6 +257,11 @@ public final class LeaderElectorBuilder {
         positive("closeDrainTimeout", drain);
         Duration recheck = watchRecheck != null ? watchRecheck : leaseDuration.dividedBy(2);
         positive("watchRecheck", recheck);
+        require(releaseTakeoverDelay != null && !releaseTakeoverDelay.isNegative(), "releaseTakeoverDelay",
+                releaseTakeoverDelay, "must be zero or positive");
+        require(releaseTakeoverDelay.compareTo(leaseDuration) < 0, "releaseTakeoverDelay", releaseTakeoverDelay,
+                "must be below leaseDuration (" + leaseDuration + ")");
+        require(startFailure != null, "onStartFailure", null, "must not be null");
         require(onStartedLeading != null, "onStartedLeading", null, "must not be null");
         require(onStoppedLeading != null, "onStoppedLeading", null, "must not be null");
         require(onNewLeader != null, "onNewLeader", null, "must not be null");
@@ -217,7 +269,8 @@ public final class LeaderElectorBuilder {
                 releaseOnClose, onStartedLeading, onStoppedLeading, onNewLeader, Optional.ofNullable(listener),
                 scheduler != null ? scheduler : ElectionScheduler.shared(),
                 callbackExecutor != null ? callbackExecutor : CallbackPool.shared(),
-                random != null ? random : new Random(), drain, recheck, initialWait);
+                random != null ? random : new Random(), drain, recheck, initialWait,
+                releaseTakeoverDelay, startFailure, closeOnShutdown);
     }
 
     private static void positive(String name, Duration value) {

@@ -277,10 +277,11 @@ class LeaderElectorTest {
     }
 
     @Test
-    void aThrowingCallbackDoesNotStopTheElector() {
-        Candidate a = f.candidate("a", true, b -> b.onStartedLeading(l -> {
-            throw new IllegalStateException("user bug");
-        }));
+    void aThrowingCallbackDoesNotStopTheElectorWhenTheStartFailurePolicySaysKeepLeading() {
+        Candidate a = f.candidate("a", true, b -> b.onStartFailure(StartFailurePolicy.KEEP_LEADING)
+                .onStartedLeading(l -> {
+                    throw new IllegalStateException("user bug");
+                }));
         f.run(Duration.ofSeconds(3));
         assertThat(a.elector.isLeader()).isTrue();
         assertThat(a.elector.state()).isEqualTo(ElectorState.LEADING);

@@ -9,12 +9,14 @@ import dev.leasehold.core.internal.LockCalls.Call;
 import dev.leasehold.core.internal.LockCalls.Kind;
 import dev.leasehold.core.Leadership;
 import dev.leasehold.core.LockCall;
+import dev.leasehold.core.StartFailurePolicy;
 import dev.leasehold.core.StateChange.Cause;
 import dev.leasehold.core.spi.LeaderElectionRecord;
 import dev.leasehold.core.spi.LockListener;
 import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.ResourceLock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -70,6 +72,10 @@ public final class ElectionLoop implements LockListener {
     private Cancellable stepTimer;
     private Cancellable deadlineTimer;
     private Cancellable drainTimer;
+    private boolean resigning;
+    private Optional<String> successor = Optional.empty();
+    private long resignBackoffNanos;
+    private final List<CompletableFuture<Leadership>> waiters = new ArrayList<>();
 
     public ElectionLoop(ElectionConfig config) {
         this.config = config;
@@ -81,7 +87,8 @@ public final class ElectionLoop implements LockListener {
         this.reports = new Reports(config, outbox, name);
         this.calls = new LockCalls(lock, clock, config.callTimeout(), reports, name, this::onScheduler, this::locked);
         this.delays = new Delays(config.retryPeriod(), config.jitter(), config.random());
-        this.seen = new Observation(identity, name, config.leaseDuration());
+        this.seen = new Observation(identity, name, config.leaseDuration(), config.releaseTakeoverDelay(),
+                config.retryPeriod().multipliedBy(2));
     }
 
     // ---- public surface -------------------------------------------------------------------------------------
@@ -138,6 +145,37 @@ public final class ElectionLoop implements LockListener {
             }
             step();
         });
+    }
+
+    /**
+     * Gives up the current term and keeps competing: stopped-leading runs, the lock is renewed until it returns
+     * and then released (naming {@code successor} as preferred holder, if given), and this candidate does not try
+     * to acquire again for {@code backoff}. Returns false when it does not lead.
+     */
+    public boolean resign(Duration backoff, Optional<String> successor) {
+        boolean[] resigned = {false};
+        locked(() -> resigned[0] = resignTerm(term, backoff, successor, "resigned"));
+        return resigned[0];
+    }
+
+    /**
+     * Completes with the next term this elector wins (at once with the current one while it leads), on the
+     * callback executor but outside the callback queue; fails with {@link IllegalStateException} when the elector
+     * closes first.
+     */
+    public CompletableFuture<Leadership> nextLeadership() {
+        CompletableFuture<Leadership> next = new CompletableFuture<>();
+        locked(() -> {
+            Optional<Leadership> now = leadership();
+            if (now.isPresent()) {
+                next.complete(now.get());
+            } else if (closing || state == ElectorState.STOPPED) {
+                next.completeExceptionally(new IllegalStateException(name + " is closed"));
+            } else {
+                waiters.add(next);
+            }
+        });
+        return next;
     }
 
     /** Begins closing; the future completes on the callback executor once all is done. */
@@ -256,7 +294,7 @@ public final class ElectionLoop implements LockListener {
                     clock.wallTime(), seen.nextTerm());
             case RENEW -> Records.renewal(seen.record().orElseThrow(), config.leaseDuration(), clock.wallTime());
             case RELEASE -> Records.release(seen.record().orElseThrow(), lock.durationGranularity(),
-                    clock.wallTime());
+                    clock.wallTime(), closing ? Optional.empty() : successor);
         };
         if (kind.acquires()) {
             seen.attempting(record); // counted as tried even if its answer is lost
@@ -281,11 +319,11 @@ public final class ElectionLoop implements LockListener {
                 seen.attemptLost();
             }
             verify = state == ElectorState.LEADING || draining;
-            recheck = closing && done.kind() == Kind.RELEASE;
+            recheck = (closing || resigning) && done.kind() == Kind.RELEASE;
         } else {
             failed(done, cause);
             // an acquisition or release whose answer is lost may have landed: read before deciding at close
-            recheck = closing && done.kind() != Kind.READ && done.kind() != Kind.RENEW;
+            recheck = (closing || resigning) && done.kind() != Kind.READ && done.kind() != Kind.RENEW;
         }
         continueOrStep();
     }
@@ -293,6 +331,8 @@ public final class ElectionLoop implements LockListener {
     private void continueOrStep() {
         if (closing && !draining) {
             continueClose();
+        } else if (resigning && !draining) {
+            finishResign();
         } else {
             step();
         }
@@ -316,7 +356,7 @@ public final class ElectionLoop implements LockListener {
                             + record.get().leaderTransitions() + ", another process's"
                     : "the lock now names " + holder;
             if (draining) {
-                log.info("{}: stopped renewing while closing: {}", name, reason);
+                log.info("{}: stopped renewing while stepping down: {}", name, reason);
                 draining = false;
             } else {
                 stepDown(reason, Cause.LOST);
@@ -361,7 +401,10 @@ public final class ElectionLoop implements LockListener {
         takeable = false;
         transition(ElectorState.LEADING, number, "acquired", Cause.ACQUIRED, latency);
         armDeadline(acquired);
-        outbox.callback("started-leading", () -> config.onStartedLeading().accept(acquired));
+        outbox.callback("started-leading", () -> startLeading(acquired));
+        List<CompletableFuture<Leadership>> waiting = List.copyOf(waiters);
+        waiters.clear();
+        waiting.forEach(w -> outbox.signal(() -> w.complete(acquired)));
     }
 
     private void failed(Call done, Throwable cause) {
@@ -391,9 +434,9 @@ public final class ElectionLoop implements LockListener {
         }
         calls.abandon();
         if (draining) {
-            log.info("{}: stopped renewing while closing: the renew deadline passed", name);
+            log.info("{}: stopped renewing while stepping down: the renew deadline passed", name);
             draining = false;
-            continueClose();
+            continueOrStep();
             return;
         }
         stepDown("renew deadline passed", Cause.RENEW_DEADLINE);
@@ -448,16 +491,19 @@ public final class ElectionLoop implements LockListener {
         closing = true;
         cancel(stepTimer);
         closeWatch();
+        List<CompletableFuture<Leadership>> waiting = List.copyOf(waiters);
+        waiters.clear();
+        waiting.forEach(w -> outbox.signal(() -> w.completeExceptionally(
+                new IllegalStateException(name + " closed before it led again"))));
         if (state == ElectorState.LEADING) {
-            draining = true;
-            awaitingStopped = true;
-            Term ended = endTerm();
+            Term ended = beginDrain();
             transition(ElectorState.STOPPED, ended.term(), "closed", Cause.CLOSED, Duration.ZERO);
-            drainTimer = clock.schedule(() -> locked(() -> drainOver("closeDrainTimeout "
-                    + config.closeDrainTimeout() + " passed")), config.closeDrainTimeout());
-            outbox.callback("release", () -> { })
-                    .whenComplete((ignored, error) -> onScheduler(this::stoppedReturned));
             step();
+            return;
+        }
+        if (draining || resigning) { // resigning: the release still waits for stopped-leading
+            resigning = false;
+            transition(ElectorState.STOPPED, 0, "closed", Cause.CLOSED, Duration.ZERO);
             return;
         }
         transition(ElectorState.STOPPED, 0, "closed", Cause.CLOSED, Duration.ZERO);
@@ -467,10 +513,72 @@ public final class ElectionLoop implements LockListener {
         } // else: an acquisition is in flight; its outcome decides whether we must release
     }
 
+    /** Ends the term for the user and keeps renewing the lock until stopped-leading has returned. */
+    private Term beginDrain() {
+        draining = true;
+        awaitingStopped = true;
+        Term ended = endTerm();
+        cancel(drainTimer);
+        drainTimer = clock.schedule(() -> locked(() -> drainOver("closeDrainTimeout "
+                + config.closeDrainTimeout() + " passed")), config.closeDrainTimeout());
+        outbox.callback("release", () -> { })
+                .whenComplete((ignored, error) -> onScheduler(this::stoppedReturned));
+        return ended;
+    }
+
+    private boolean resignTerm(Term expected, Duration backoff, Optional<String> next, String reason) {
+        if (state != ElectorState.LEADING || closing || expected == null || term != expected) {
+            return false;
+        }
+        resigning = true;
+        successor = next;
+        resignBackoffNanos = Math.max(0, backoff.toNanos());
+        releaseAttempts = 0;
+        Term ended = beginDrain();
+        transition(ElectorState.FOLLOWING, ended.term(), reason, Cause.RESIGNED, Duration.ZERO);
+        step();
+        return true;
+    }
+
+    private void startLeading(Term acquired) {
+        try {
+            config.onStartedLeading().accept(acquired);
+        } catch (RuntimeException e) {
+            if (config.startFailure() == StartFailurePolicy.KEEP_LEADING) {
+                throw e;
+            }
+            log.error("{}: started-leading of term {} failed; resigning and staying away for {}", name,
+                    acquired.term(), config.leaseDuration(), e);
+            locked(() -> resignTerm(acquired, config.leaseDuration(), Optional.empty(),
+                    "started-leading failed"));
+        }
+    }
+
+    /** After a resignation's drain: release (if still ours), then back off and follow. */
+    private void finishResign() {
+        if (calls.busy() || awaitingStopped || draining || !resigning) {
+            return;
+        }
+        if (recheck) {
+            recheck = false;
+            issue(Kind.READ);
+            return;
+        }
+        if (seen.namesOurTerm() && releaseAttempts < 3) {
+            releaseAttempts++;
+            issue(Kind.RELEASE);
+            return;
+        }
+        resigning = false;
+        successor = Optional.empty();
+        nextCallAtNanos = clock.nanoTime() + resignBackoffNanos;
+        step();
+    }
+
     private void drainOver(String reason) {
         if (draining) {
-            log.info("{}: stopped renewing while closing: {}; the lock expires unless stopped-leading returns "
-                    + "first", name, reason);
+            log.info("{}: stopped renewing while stepping down: {}; the lock expires unless stopped-leading "
+                    + "returns first", name, reason);
             draining = false;
             calls.abandon();
         }
@@ -482,8 +590,8 @@ public final class ElectionLoop implements LockListener {
         cancel(drainTimer);
         cancel(deadlineTimer);
         if (!calls.busy()) {
-            continueClose();
-        } // else: the call in flight finishes first, then closing goes on
+            continueOrStep();
+        } // else: the call in flight finishes first, then closing (or resigning) goes on
     }
 
     private void continueClose() {

@@ -38,6 +38,8 @@ final class Observation {
     private final String identity;
     private final String name;
     private final long ownLeaseNanos;
+    private final long releaseDelayNanos;
+    private final long successorGraceNanos;
     private LockSnapshot known;
     private long changedAtNanos;
     private long highestTerm;
@@ -54,10 +56,12 @@ final class Observation {
     private boolean barrier;
     private String reportedVersion = "";
 
-    Observation(String identity, String name, Duration ownLease) {
+    Observation(String identity, String name, Duration ownLease, Duration releaseDelay, Duration successorGrace) {
         this.identity = identity;
         this.name = name;
         this.ownLeaseNanos = ownLease.toNanos();
+        this.releaseDelayNanos = releaseDelay.toNanos();
+        this.successorGraceNanos = successorGrace.toNanos();
     }
 
     LockSnapshot known() {
@@ -196,8 +200,17 @@ final class Observation {
             return latest(changedAtNanos + ownLeaseNanos); // deleted or emptied: who held it is unknown
         }
         Optional<LeaderElectionRecord> record = sane();
-        if (isOurs() || record.map(this::isGenuineRelease).orElse(false)) {
+        if (isOurs()) {
             return changedAtNanos;
+        }
+        if (record.map(this::isGenuineRelease).orElse(false)) {
+            LeaderElectionRecord r = record.get();
+            long at = r.leaderTransitions() == ownTerm ? changedAtNanos : changedAtNanos + releaseDelayNanos;
+            if (r.preferredHolder().filter(p -> !p.equals(identity)).isPresent()) {
+                long grace = changedAtNanos + successorGraceNanos; // the named successor goes first
+                at = grace - at > 0 ? grace : at;
+            }
+            return at;
         }
         return latest(changedAtNanos + leaseNanos());
     }

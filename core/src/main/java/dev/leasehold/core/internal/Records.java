@@ -32,11 +32,13 @@ final class Records {
 
     /**
      * Releasing: an empty holder (which every client reads as free) and the shortest duration the lock can
-     * store, as client-go does, keeping the transition count so terms keep rising.
+     * store, as client-go does, keeping the transition count so terms keep rising; naming {@code successor} as
+     * preferred holder when a resigning leader gives one.
      */
-    static LeaderElectionRecord release(LeaderElectionRecord current, Duration granularity, Instant now) {
+    static LeaderElectionRecord release(LeaderElectionRecord current, Duration granularity, Instant now,
+            Optional<String> successor) {
         Duration shortest = granularity.compareTo(Duration.ofSeconds(1)) > 0 ? granularity : Duration.ofSeconds(1);
         return new LeaderElectionRecord("", shortest, Optional.of(now), Optional.of(now),
-                current.leaderTransitions(), current.preferredHolder());
+                current.leaderTransitions(), successor.or(current::preferredHolder));
     }
 }
