@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <p>At most one lock call is in flight ({@link LockCalls}). Its result is applied only if it is still the
  * current call; a result that arrives after the call was abandoned (timeout, step-down, close) is dropped, and
  * the compare-and-swap on the next call settles what really happened. Closing a leader keeps renewing
- * ("draining") until its stopped-leading callback returns, then releases ({@link #beginClose()}).
+ * ("draining") until its stopped-leading callback returns, then releases ({@link StepDown}).
  */
 public final class ElectionLoop implements LockListener {
 
@@ -58,23 +58,15 @@ public final class ElectionLoop implements LockListener {
     private boolean watchUp;
     private AutoCloseable watch;
     private final LockCalls calls;
+    private final StepDown leaving;
     private long nextCallAtNanos;
     private long nextReadAtNanos;
     private long renewDueNanos;
     private long takeableSinceNanos;
     private boolean takeable;
     private int failures;
-    private boolean closing;
-    private boolean draining;
-    private boolean awaitingStopped;
-    private int releaseAttempts;
-    private boolean recheck;
     private Cancellable stepTimer;
     private Cancellable deadlineTimer;
-    private Cancellable drainTimer;
-    private boolean resigning;
-    private Optional<String> successor = Optional.empty();
-    private long resignBackoffNanos;
     private final List<CompletableFuture<Leadership>> waiters = new ArrayList<>();
 
     public ElectionLoop(ElectionConfig config) {
@@ -86,6 +78,7 @@ public final class ElectionLoop implements LockListener {
         this.outbox = new Outbox(config.callbackExecutor(), name);
         this.reports = new Reports(config, outbox, name);
         this.calls = new LockCalls(lock, clock, config.callTimeout(), reports, name, this::onScheduler, this::locked);
+        this.leaving = new StepDown(this, config, name);
         this.delays = new Delays(config.retryPeriod(), config.jitter(), config.random());
         this.seen = new Observation(identity, name, config.leaseDuration(), config.releaseTakeoverDelay(),
                 config.retryPeriod().multipliedBy(2));
@@ -154,7 +147,7 @@ public final class ElectionLoop implements LockListener {
      */
     public boolean resign(Duration backoff, Optional<String> successor) {
         boolean[] resigned = {false};
-        locked(() -> resigned[0] = resignTerm(term, backoff, successor, "resigned"));
+        locked(() -> resigned[0] = leaving.resign(term, backoff, successor, "resigned"));
         return resigned[0];
     }
 
@@ -169,7 +162,7 @@ public final class ElectionLoop implements LockListener {
             Optional<Leadership> now = leadership();
             if (now.isPresent()) {
                 next.complete(now.get());
-            } else if (closing || state == ElectorState.STOPPED) {
+            } else if (leaving.closing() || state == ElectorState.STOPPED) {
                 next.completeExceptionally(new IllegalStateException(name + " is closed"));
             } else {
                 waiters.add(next);
@@ -180,7 +173,7 @@ public final class ElectionLoop implements LockListener {
 
     /** Begins closing; the future completes on the callback executor once all is done. */
     public CompletableFuture<Void> closeAsync() {
-        locked(this::beginClose);
+        locked(leaving::close);
         return closed;
     }
 
@@ -210,7 +203,7 @@ public final class ElectionLoop implements LockListener {
     @Override
     public void changed(LockSnapshot snapshot) {
         onScheduler(() -> {
-            if (state == ElectorState.LEADING || draining) {
+            if (state == ElectorState.LEADING || leaving.draining()) {
                 if (!isOurCurrentTerm(snapshot.record())) {
                     verify = true; // may be a late event from before we acquired: check before giving up
                 }
@@ -224,7 +217,7 @@ public final class ElectionLoop implements LockListener {
     @Override
     public void deleted() {
         onScheduler(() -> {
-            if (state == ElectorState.LEADING || draining) {
+            if (state == ElectorState.LEADING || leaving.draining()) {
                 verify = true;
             } else {
                 observe(Optional.empty());
@@ -242,10 +235,11 @@ public final class ElectionLoop implements LockListener {
     }
 
     /** Decides the next lock call, or when to decide again. Runs under the mutex, never blocks. */
-    private void step() {
+    void step() {
         cancel(stepTimer);
         stepTimer = null;
-        if (calls.busy() || state == ElectorState.NEW || (closing && !draining)
+        boolean draining = leaving.draining();
+        if (calls.busy() || state == ElectorState.NEW || (leaving.closing() && !draining)
                 || (state == ElectorState.STOPPED && !draining)) {
             return;
         }
@@ -287,14 +281,14 @@ public final class ElectionLoop implements LockListener {
         }
     }
 
-    private void issue(Kind kind) {
+    void issue(Kind kind) {
         LeaderElectionRecord record = switch (kind) {
             case READ -> null;
             case CREATE, ACQUIRE -> Records.acquisition(seen.record(), identity, config.leaseDuration(),
                     clock.wallTime(), seen.nextTerm());
             case RENEW -> Records.renewal(seen.record().orElseThrow(), config.leaseDuration(), clock.wallTime());
             case RELEASE -> Records.release(seen.record().orElseThrow(), lock.durationGranularity(),
-                    clock.wallTime(), closing ? Optional.empty() : successor);
+                    clock.wallTime(), leaving.releaseSuccessor());
         };
         if (kind.acquires()) {
             seen.attempting(record); // counted as tried even if its answer is lost
@@ -318,31 +312,20 @@ public final class ElectionLoop implements LockListener {
             if (done.kind().acquires()) {
                 seen.attemptLost();
             }
-            verify = state == ElectorState.LEADING || draining;
-            recheck = (closing || resigning) && done.kind() == Kind.RELEASE;
+            verify = state == ElectorState.LEADING || leaving.draining();
+            leaving.callFailed(done, outcome);
         } else {
             failed(done, cause);
-            // an acquisition or release whose answer is lost may have landed: read before deciding at close
-            recheck = (closing || resigning) && done.kind() != Kind.READ && done.kind() != Kind.RENEW;
+            leaving.callFailed(done, outcome);
         }
-        continueOrStep();
-    }
-
-    private void continueOrStep() {
-        if (closing && !draining) {
-            continueClose();
-        } else if (resigning && !draining) {
-            finishResign();
-        } else {
-            step();
-        }
+        leaving.next();
     }
 
     private void read(Optional<LockSnapshot> snapshot) {
         haveRead = true;
         nextReadAtNanos = clock.nanoTime() + (watchUp ? config.watchRecheck().toNanos() : delays.pollNanos());
         Optional<LeaderElectionRecord> record = snapshot.flatMap(LockSnapshot::record);
-        if (state != ElectorState.LEADING && !draining) {
+        if (state != ElectorState.LEADING && !leaving.draining()) {
             observe(snapshot);
         } else if (isOurCurrentTerm(record)) {
             seen.ownVersion(snapshot.get().version());
@@ -355,9 +338,8 @@ public final class ElectionLoop implements LockListener {
                     : holder.equals(identity) ? "the lock names this identity with term "
                             + record.get().leaderTransitions() + ", another process's"
                     : "the lock now names " + holder;
-            if (draining) {
-                log.info("{}: stopped renewing while stepping down: {}", name, reason);
-                draining = false;
+            if (leaving.draining()) {
+                leaving.drainEnded(reason);
             } else {
                 stepDown(reason, Cause.LOST);
             }
@@ -389,7 +371,7 @@ public final class ElectionLoop implements LockListener {
             return;
         }
         long validUntil = done.startNanos() + config.renewDeadline().toNanos();
-        if (closing || clock.nanoTime() - validUntil >= 0) {
+        if (leaving.closing() || clock.nanoTime() - validUntil >= 0) {
             return; // holder now, but closing or too late to lead on this write: release or acquire again
         }
         long number = done.term();
@@ -425,7 +407,7 @@ public final class ElectionLoop implements LockListener {
     }
 
     private void deadline(Term expected) {
-        if (term != expected || !(state == ElectorState.LEADING || draining)) {
+        if (term != expected || !(state == ElectorState.LEADING || leaving.draining())) {
             return;
         }
         if (clock.nanoTime() - expected.validUntilNanos() < 0) {
@@ -433,10 +415,9 @@ public final class ElectionLoop implements LockListener {
             return;
         }
         calls.abandon();
-        if (draining) {
-            log.info("{}: stopped renewing while stepping down: the renew deadline passed", name);
-            draining = false;
-            continueOrStep();
+        if (leaving.draining()) {
+            leaving.drainEnded("the renew deadline passed");
+            leaving.next();
             return;
         }
         stepDown("renew deadline passed", Cause.RENEW_DEADLINE);
@@ -449,10 +430,11 @@ public final class ElectionLoop implements LockListener {
         transition(ElectorState.FOLLOWING, ended.term(), reason, cause, Duration.ZERO);
     }
 
-    private Term endTerm() {
+    /** Ends the current term for the user: stopped-leading queued, lost() completed. */
+    Term endTerm() {
         Term ended = term;
         ended.end();
-        if (!draining) {
+        if (!leaving.draining()) {
             cancel(deadlineTimer);
             deadlineTimer = null;
         }
@@ -477,69 +459,6 @@ public final class ElectionLoop implements LockListener {
         }
     }
 
-    // ---- closing --------------------------------------------------------------------------------------------
-
-    /**
-     * A leader ends its term at once for its user (stopped-leading is queued, the handle turns invalid), but keeps
-     * renewing the lock until stopped-leading has returned, at most {@code closeDrainTimeout} and never past its
-     * renew deadline; then it releases, so the next leader cannot start while this one still works.
-     */
-    private void beginClose() {
-        if (closing || state == ElectorState.STOPPED) {
-            return;
-        }
-        closing = true;
-        cancel(stepTimer);
-        closeWatch();
-        List<CompletableFuture<Leadership>> waiting = List.copyOf(waiters);
-        waiters.clear();
-        waiting.forEach(w -> outbox.signal(() -> w.completeExceptionally(
-                new IllegalStateException(name + " closed before it led again"))));
-        if (state == ElectorState.LEADING) {
-            Term ended = beginDrain();
-            transition(ElectorState.STOPPED, ended.term(), "closed", Cause.CLOSED, Duration.ZERO);
-            step();
-            return;
-        }
-        if (draining || resigning) { // resigning: the release still waits for stopped-leading
-            resigning = false;
-            transition(ElectorState.STOPPED, 0, "closed", Cause.CLOSED, Duration.ZERO);
-            return;
-        }
-        transition(ElectorState.STOPPED, 0, "closed", Cause.CLOSED, Duration.ZERO);
-        if (!calls.busy() || !calls.inFlight().acquires()) {
-            calls.abandon();
-            continueClose();
-        } // else: an acquisition is in flight; its outcome decides whether we must release
-    }
-
-    /** Ends the term for the user and keeps renewing the lock until stopped-leading has returned. */
-    private Term beginDrain() {
-        draining = true;
-        awaitingStopped = true;
-        Term ended = endTerm();
-        cancel(drainTimer);
-        drainTimer = clock.schedule(() -> locked(() -> drainOver("closeDrainTimeout "
-                + config.closeDrainTimeout() + " passed")), config.closeDrainTimeout());
-        outbox.callback("release", () -> { })
-                .whenComplete((ignored, error) -> onScheduler(this::stoppedReturned));
-        return ended;
-    }
-
-    private boolean resignTerm(Term expected, Duration backoff, Optional<String> next, String reason) {
-        if (state != ElectorState.LEADING || closing || expected == null || term != expected) {
-            return false;
-        }
-        resigning = true;
-        successor = next;
-        resignBackoffNanos = Math.max(0, backoff.toNanos());
-        releaseAttempts = 0;
-        Term ended = beginDrain();
-        transition(ElectorState.FOLLOWING, ended.term(), reason, Cause.RESIGNED, Duration.ZERO);
-        step();
-        return true;
-    }
-
     private void startLeading(Term acquired) {
         try {
             config.onStartedLeading().accept(acquired);
@@ -549,73 +468,53 @@ public final class ElectionLoop implements LockListener {
             }
             log.error("{}: started-leading of term {} failed; resigning and staying away for {}", name,
                     acquired.term(), config.leaseDuration(), e);
-            locked(() -> resignTerm(acquired, config.leaseDuration(), Optional.empty(),
+            locked(() -> leaving.resign(acquired, config.leaseDuration(), Optional.empty(),
                     "started-leading failed"));
         }
     }
 
-    /** After a resignation's drain: release (if still ours), then back off and follow. */
-    private void finishResign() {
-        if (calls.busy() || awaitingStopped || draining || !resigning) {
-            return;
-        }
-        if (recheck) {
-            recheck = false;
-            issue(Kind.READ);
-            return;
-        }
-        if (seen.namesOurTerm() && releaseAttempts < 3) {
-            releaseAttempts++;
-            issue(Kind.RELEASE);
-            return;
-        }
-        resigning = false;
-        successor = Optional.empty();
-        nextCallAtNanos = clock.nanoTime() + resignBackoffNanos;
-        step();
+    // ---- for StepDown ---------------------------------------------------------------------------------------
+
+    Term term() {
+        return term;
     }
 
-    private void drainOver(String reason) {
-        if (draining) {
-            log.info("{}: stopped renewing while stepping down: {}; the lock expires unless stopped-leading "
-                    + "returns first", name, reason);
-            draining = false;
-            calls.abandon();
-        }
+    LockCalls calls() {
+        return calls;
     }
 
-    private void stoppedReturned() {
-        awaitingStopped = false;
-        draining = false;
-        cancel(drainTimer);
+    Observation seen() {
+        return seen;
+    }
+
+    Outbox outbox() {
+        return outbox;
+    }
+
+    boolean isClosed() {
+        return closed.isDone();
+    }
+
+    void cancelDeadline() {
         cancel(deadlineTimer);
-        if (!calls.busy()) {
-            continueOrStep();
-        } // else: the call in flight finishes first, then closing (or resigning) goes on
     }
 
-    private void continueClose() {
-        if (closed.isDone() || calls.busy() || awaitingStopped || draining) {
-            return;
-        }
-        // only a record carrying the term this incarnation wrote is ours to release: a restarted process with the
-        // same identity may hold the lock by now
-        boolean holding = seen.namesOurTerm();
-        if (config.releaseOnClose() && releaseAttempts < 3) {
-            if (recheck) {
-                recheck = false;
-                issue(Kind.READ);
-                return;
-            }
-            if (holding) {
-                releaseAttempts++;
-                issue(Kind.RELEASE);
-                return;
-            }
-        }
-        if (holding && config.releaseOnClose()) {
-            log.warn("{}: could not release the lock; followers take over once it expires", name);
-        }
+    void backOff(long nanos) {
+        nextCallAtNanos = clock.nanoTime() + nanos;
+    }
+
+    /** Closing: no more steps, no watch, and nobody waits for a next term. */
+    void quiesce() {
+        cancel(stepTimer);
+        closeWatch();
+        List<CompletableFuture<Leadership>> waiting = List.copyOf(waiters);
+        waiters.clear();
+        waiting.forEach(w -> outbox.signal(() -> w.completeExceptionally(
+                new IllegalStateException(name + " closed before it led again"))));
+    }
+
+    /** The last step of closing: close the lock, then complete the future after every callback. */
+    void finishClose() {
         outbox.afterwards(() -> {
             try {
                 lock.close();
@@ -643,7 +542,7 @@ public final class ElectionLoop implements LockListener {
 
     // ---- plumbing -------------------------------------------------------------------------------------------
 
-    private void transition(ElectorState to, long termNumber, String reason, Cause cause, Duration latency) {
+    void transition(ElectorState to, long termNumber, String reason, Cause cause, Duration latency) {
         ElectorState from = state;
         state = to;
         reports.transition(from, to, termNumber, reason, cause, latency);
@@ -660,7 +559,7 @@ public final class ElectionLoop implements LockListener {
         }
     }
 
-    private void onScheduler(Runnable task) {
+    void onScheduler(Runnable task) {
         clock.execute(() -> locked(() -> {
             if (!closed.isDone()) {
                 task.run();
@@ -672,7 +571,7 @@ public final class ElectionLoop implements LockListener {
      * Runs one step under the mutex, then its effects outside it. A step that throws is logged and the loop
      * tries again a retry period later: no task dies silently.
      */
-    private void locked(Runnable task) {
+    void locked(Runnable task) {
         List<Runnable> effects;
         synchronized (mutex) {
             try {
@@ -692,7 +591,7 @@ public final class ElectionLoop implements LockListener {
         failures++;
         try {
             cancel(stepTimer);
-            stepTimer = clock.schedule(() -> locked(this::continueOrStep), config.retryPeriod());
+            stepTimer = clock.schedule(() -> locked(leaving::next), config.retryPeriod());
         } catch (RuntimeException again) {
             log.error("{}: could not schedule the retry", name, again);
         }
