@@ -215,6 +215,30 @@ class ElectorDefectsTest {
         assertThat(secondary.record()).map(LeaderElectionRecord::leaderTransitions).contains(3L);
     }
 
+    /** Found by the widened simulation (a fleet in migration, seed 1): a release on one side shortened the wait. */
+    @Test
+    void multiLockWaitsTheLongerLeaseWhileItsObjectsNameDifferentHolders() {
+        InMemoryLockStore secondary = new InMemoryLockStore("secondary");
+        f.store.overwrite(new LeaderElectionRecord("", Duration.ofSeconds(1), Optional.empty(), Optional.empty(), 3,
+                Optional.empty()));                       // the primary: released, declaring one second
+        secondary.overwrite(record("s", 4));              // the secondary: held by a secondary-only elector
+        long heldAt = f.time.now();
+        List<Long> terms = new ArrayList<>();
+        LeaderElector m = LeaderElector.builder()
+                .lock(MultiLock.of(new InMemoryLock(f.store, "m", new Faults(), f.time, new Random(1)),
+                        new InMemoryLock(secondary, "m", new Faults(), f.time, new Random(2))))
+                .leaseDuration(f.lease).renewDeadline(f.renewDeadline).retryPeriod(f.retry)
+                .scheduler(f.time.clock()).callbackExecutor(Runnable::run)
+                .onStartedLeading(l -> terms.add(l.term()))
+                .build();
+        m.start();
+        f.run(Duration.ofSeconds(3));
+        assertThat(terms).as("the secondary's holder keeps its full lease").isEmpty();
+        f.run(Duration.ofSeconds(2));
+        assertThat(terms).containsExactly(5L);
+        assertThat(f.time.now() - heldAt).isGreaterThanOrEqualTo(f.lease.toNanos());
+    }
+
     // ---- defect 6 ----------------------------------------------------------------------------------------------
 
     @Test

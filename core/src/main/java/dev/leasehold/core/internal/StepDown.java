@@ -66,6 +66,7 @@ final class StepDown {
             return;
         }
         closing = true;
+        releaseAttempts = 0; // a resignation before may have used some
         loop.quiesce();
         if (loop.state() == ElectorState.LEADING) {
             Term ended = beginDrain();
@@ -173,6 +174,7 @@ final class StepDown {
         }
         resigning = false;
         successor = Optional.empty();
+        releaseAttempts = 0;
         loop.backOff(backoffNanos);
         loop.step();
     }

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       disagree (someone holds only one of them), the holder is {@value #UNKNOWN_HOLDER}, so that the
  *       elector waits a full lease duration after the last change it saw on either object. When only one
  *       exists, its record is returned. The transition count is the higher of the two, so that a term issued on
- *       either object is never issued again. The version combines both objects' versions.</li>
+ *       either object is never issued again; while the holders disagree, the lease is the longer of the two (one
+ *       side may be a release, which declares the shortest lease). The version combines both objects' versions.</li>
  *   <li>{@link #update(LockSnapshot, LeaderElectionRecord)} writes the primary, then the secondary, each as a
  *       compare-and-swap against its own version (creating one that did not exist); any conflict fails the
  *       whole update, which the elector then re-reads.</li>
@@ -134,9 +135,13 @@ public final class MultiLock implements ResourceLock {
         LeaderElectionRecord p0 = pr.get();
         LeaderElectionRecord record = p0.holderIdentity().equals(sr.get().holderIdentity())
                 ? p0 : p0.withHolder(UNKNOWN_HOLDER);
-        // the higher of the two counts, so that no term already issued on either object is issued again
-        long transitions = Math.max(p0.leaderTransitions(), sr.get().leaderTransitions());
-        record = new LeaderElectionRecord(record.holderIdentity(), record.leaseDuration(), record.acquireTime(),
+        // the higher of the two counts, so that no term already issued on either object is issued again; while
+        // the holders disagree, the longer of the two leases (one side may be a release, declaring one second)
+        LeaderElectionRecord s0 = sr.get();
+        long transitions = Math.max(p0.leaderTransitions(), s0.leaderTransitions());
+        Duration lease = record == p0 || p0.leaseDuration().compareTo(s0.leaseDuration()) >= 0
+                ? p0.leaseDuration() : s0.leaseDuration();
+        record = new LeaderElectionRecord(record.holderIdentity(), lease, record.acquireTime(),
                 record.renewTime(), transitions, record.preferredHolder());
         return Optional.of(LockSnapshot.of(record, version));
     }

@@ -10,7 +10,12 @@ final class Candidate {
 
     final String identity;
     final VirtualScheduler.Clock clock;
+    /** Its client of the lock store (of the primary, for a candidate on a multi-lock). */
     final InMemoryLock lock;
+    /** Its client of the secondary store on a multi-lock, sharing the first client's faults; else null. */
+    InMemoryLock secondary;
+    /** What it runs on in a migration: "primary", "multi" or "secondary"; "single" otherwise. */
+    String kind = "single";
     final long launchedAt;
     LeaderElector elector;
     int started;
@@ -49,6 +54,17 @@ final class Candidate {
         crashed = true;
         clock.kill();
         lock.close();
+        if (secondary != null) {
+            secondary.close();
+        }
+    }
+
+    /** Cuts it off from the API server (or reconnects it): both clients on a multi-lock. */
+    void partition(boolean cut, boolean silently) {
+        lock.partition(cut, silently);
+        if (secondary != null) {
+            secondary.partition(cut, silently);
+        }
     }
 
     boolean isStopped() {
@@ -57,6 +73,6 @@ final class Candidate {
 
     @Override
     public String toString() {
-        return identity + "@" + launchedAt / 1_000_000 + "ms";
+        return identity + "@" + launchedAt / 1_000_000 + "ms" + (kind.equals("single") ? "" : "/" + kind);
     }
 }

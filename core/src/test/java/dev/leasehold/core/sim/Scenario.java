@@ -1,9 +1,13 @@
 package dev.leasehold.core.sim;
 
+import dev.leasehold.core.ElectorListener;
 import dev.leasehold.core.LeaderElector;
+import dev.leasehold.core.LockCall;
 import dev.leasehold.core.StateChange;
 import dev.leasehold.core.spi.LeaderElectionRecord;
 import dev.leasehold.core.spi.LockSnapshot;
+import dev.leasehold.core.spi.MultiLock;
+import dev.leasehold.core.spi.ResourceLock;
 import dev.leasehold.core.testing.Faults;
 import dev.leasehold.core.testing.InMemoryLock;
 import dev.leasehold.core.testing.InMemoryLockStore;
@@ -38,7 +42,11 @@ final class Scenario {
     private final Random random;
     private final VirtualScheduler time = new VirtualScheduler();
     private final InMemoryLockStore store = new InMemoryLockStore("sim");
+    /** In a migration: the lock object the fleet moves to (the primary is {@link #store}). */
+    private final InMemoryLockStore secondaryStore = new InMemoryLockStore("sim-secondary");
     private final List<Candidate> candidates = new ArrayList<>();
+    /** Incarnations replaced by a restart: still checked, as a closed leader may still work (draining). */
+    private final List<Candidate> retired = new ArrayList<>();
     private final List<LockSnapshot> history = new ArrayList<>();
     private final Duration lease;
     private final Duration renewDeadline;
@@ -48,6 +56,9 @@ final class Scenario {
     private final Duration maxNotificationDelay;
     private final Duration maxCallbackDelay;
     private final boolean admin;
+    private final boolean migration;
+    /** The rollout step of a migration: 0 primary alone or multi-lock, 1 multi-lock, 2 multi-lock or secondary. */
+    private int phase;
     private final Ledger ledger = new Ledger(this::require);
     private final List<String> trace = new ArrayList<>();
     private long lastWriteAt;
@@ -67,10 +78,17 @@ final class Scenario {
         // slow callbacks stay within a quarter of the margin a leader has to stop its work
         maxCallbackDelay = lease.minus(renewDeadline).dividedBy(4);
         admin = random.nextBoolean();
+        migration = random.nextInt(4) == 0;
     }
 
     /** Runs the schedule; returns virtual time simulated. Throws {@link AssertionError} naming the seed. */
     Duration run() {
+        secondaryStore.addWatcher(snapshot -> {
+            if (Boolean.getBoolean("leasehold.sim.traceWrites")) {
+                trace.add(String.format("%.3fs secondary: %s", time.now() / 1e9, snapshot));
+            }
+            ledger.stored(snapshot);
+        });
         store.addWatcher(snapshot -> {
             lastWriteAt = time.now();
             if (Boolean.getBoolean("leasehold.sim.traceWrites")) {
@@ -86,8 +104,12 @@ final class Scenario {
         }
         Duration chaos = Duration.ofSeconds(60 + random.nextInt(240));
         long chaosEnd = time.now() + chaos.toNanos();
+        long chaosStart = time.now();
         while (time.now() < chaosEnd) {
             time.runFor(Duration.ofMillis(200 + random.nextInt((int) lease.toMillis())));
+            if (migration) {
+                advanceRollout((int) (3 * (time.now() - chaosStart) / (chaosEnd - chaosStart + 1)));
+            }
             disturb();
         }
         calm();
@@ -101,13 +123,21 @@ final class Scenario {
         VirtualScheduler.Clock clock = time.clock(rate, random.nextLong() >> 8);
         Faults faults = new Faults().latency(Duration.ofMillis(1), chaosLatency);
         faults.lateApplyDelay = renewDeadline;
-        InMemoryLock lock = new InMemoryLock(store, identity, faults, time, new Random(random.nextLong()));
+        String kind = migration ? rolloutKind() : "single";
+        InMemoryLock lock = new InMemoryLock(kind.equals("secondary") ? secondaryStore : store, identity, faults,
+                time, new Random(random.nextLong()));
         Candidate c = new Candidate(identity, clock, lock, time.now());
+        c.kind = kind;
+        ResourceLock used = lock;
+        if (kind.equals("multi")) {
+            c.secondary = new InMemoryLock(secondaryStore, identity, faults, time, new Random(random.nextLong()));
+            used = MultiLock.of(lock, c.secondary);
+        }
         c.fresh = ledger.isBehind();
         long[] callbackDelay = {random.nextInt(4) == 0 ? maxCallbackDelay.toNanos() : 0};
         Random callbackRandom = new Random(random.nextLong());
         c.elector = LeaderElector.builder()
-                .lock(lock)
+                .lock(used)
                 .leaseDuration(lease)
                 .renewDeadline(renewDeadline)
                 .retryPeriod(retry)
@@ -130,7 +160,20 @@ final class Scenario {
                     c.stopped++;
                     c.working = false;
                 })
-                .listener(change -> transition(c, change))
+                .listener(new ElectorListener() {
+                    @Override
+                    public void onTransition(StateChange change) {
+                        transition(c, change);
+                    }
+
+                    @Override
+                    public void onLockCall(LockCall call) {
+                        if (Boolean.getBoolean("leasehold.sim.traceWrites")) {
+                            trace.add(String.format("%.3fs %s %s %s term %d", time.now() / 1e9, c, call.kind(),
+                                    call.outcome(), call.term()));
+                        }
+                    }
+                })
                 .build();
         c.elector.start();
         return c;
@@ -159,8 +202,9 @@ final class Scenario {
                 c.closed = true;
                 c.elector.closeAsync();
             }
-            case 3 -> c.lock.partition(true, random.nextBoolean());
-            case 4, 5 -> c.lock.partition(false, false);
+            case 3 -> c.partition(true, random.nextBoolean());
+            case 4 -> c.partition(false, false);
+            case 5 -> resign(c);
             case 6 -> f.errorRate = random.nextDouble() * 0.5;
             case 7 -> f.lostResponseRate = random.nextDouble() * 0.3;
             case 8 -> f.hangRate = random.nextDouble() * 0.2;
@@ -184,6 +228,49 @@ final class Scenario {
                         Optional.empty(), term, Optional.empty()));
             }
             default -> f.heal(Duration.ofMillis(1 + random.nextInt((int) chaosLatency.toMillis() + 1)));
+        }
+    }
+
+    /** The leader gives up (sometimes naming a successor) and competes again after a back-off. */
+    private void resign(Candidate c) {
+        if (!c.leads()) {
+            return;
+        }
+        Duration backoff = Duration.ofMillis(random.nextInt((int) lease.toMillis()));
+        boolean named = random.nextBoolean();
+        String next = candidates.get(random.nextInt(candidates.size())).identity;
+        trace.add(String.format("%.3fs %s resigns%s", time.now() / 1e9, c, named ? " for " + next : ""));
+        if (named) {
+            c.elector.resign(backoff, next);
+        } else {
+            c.elector.resign(backoff);
+        }
+    }
+
+    /** What a candidate launched now runs on, by rollout step. */
+    private String rolloutKind() {
+        return switch (phase) {
+            case 0 -> random.nextBoolean() ? "primary" : "multi";
+            case 1 -> "multi";
+            default -> random.nextBoolean() ? "multi" : "secondary";
+        };
+    }
+
+    /**
+     * Moves the rollout on: a step never leaves a candidate on the primary alone while others use the secondary
+     * alone. Candidates of a kind the new step no longer allows are replaced (a rolling restart).
+     */
+    private void advanceRollout(int step) {
+        while (phase < Math.min(step, 2)) {
+            phase++;
+            trace.add(String.format("%.3fs the rollout reaches step %d", time.now() / 1e9, phase));
+            for (Candidate c : List.copyOf(candidates)) {
+                if (c.alive() && c.kind.equals(phase == 1 ? "primary" : "none")) {
+                    c.closed = true;
+                    c.elector.closeAsync();
+                    replace(c, launch(c.identity, admin || random.nextBoolean()));
+                }
+            }
         }
     }
 
@@ -217,14 +304,19 @@ final class Scenario {
         }
         // where the lock may be deleted or restored, a restarted process waits one lease first, as the elector's
         // documentation tells users to (a fresh process cannot know a cut-off leader still works)
-        candidates.set(candidates.indexOf(c), launch(c.identity, admin || random.nextBoolean()));
+        replace(c, launch(c.identity, admin || random.nextBoolean()));
+    }
+
+    private void replace(Candidate old, Candidate next) {
+        candidates.set(candidates.indexOf(old), next);
+        retired.add(old);
     }
 
     /** Heals everything, restarts the dead, and requires a leader within leaseDuration + 2 × retryPeriod. */
     private void calm() {
         for (Candidate c : List.copyOf(candidates)) {
             if (c.alive()) {
-                c.lock.partition(false, false);
+                c.partition(false, false);
                 c.lock.faults().heal(calmLatency);
             } else {
                 restart(c);
@@ -258,8 +350,10 @@ final class Scenario {
             require(c.started == c.stopped, c + " started " + c.started + " times but stopped " + c.stopped
                     + " times");
         }
-        require(store.record().map(r -> r.isReleased()).orElse(true), "the lock is not released after all "
-                + "candidates closed: " + store.record());
+        // in a migration the object that decides is released; the other may keep a multi-lock's half-done write
+        InMemoryLockStore deciding = migration && phase == 2 ? secondaryStore : store;
+        require(deciding.record().map(r -> r.isReleased()).orElse(true), "the lock " + deciding.name()
+                + " is not released after all candidates closed: " + deciding.record());
     }
 
     private void checkSafety() {
@@ -278,7 +372,8 @@ final class Scenario {
                     .filter(Candidate::leads).map(c -> c + " term " + c.elector.leadership().orElseThrow().term()
                             + (c.faulted ? " (faulted)" : "")).toList());
         }
-        List<Candidate> working = candidates.stream().filter(Candidate::works).toList();
+        List<Candidate> working = java.util.stream.Stream.concat(candidates.stream(), retired.stream())
+                .filter(Candidate::works).toList();
         require(working.size() <= 1 || documentedLimit(working), "leader work windows overlap: " + working);
     }
 
@@ -306,7 +401,7 @@ final class Scenario {
 
     private void require(boolean ok, String what) {
         if (!ok) {
-            int from = Math.max(0, trace.size() - 15);
+            int from = Math.max(0, trace.size() - Integer.getInteger("leasehold.sim.traceLines", 15));
             throw new AssertionError("seed " + seed + " (" + lease.toMillis() + "/" + renewDeadline.toMillis()
                     + "/" + retry.toMillis() + " ms" + (admin ? ", admin faults" : "") + ") at " + time.elapsed()
                     + ": " + what
