@@ -9,7 +9,6 @@ import dev.leasehold.core.internal.LockCalls.Call;
 import dev.leasehold.core.internal.LockCalls.Kind;
 import dev.leasehold.core.Leadership;
 import dev.leasehold.core.LockCall;
-import dev.leasehold.core.StartFailurePolicy;
 import dev.leasehold.core.StateChange.Cause;
 import dev.leasehold.core.spi.LeaderElectionRecord;
 import dev.leasehold.core.spi.LockListener;
@@ -383,7 +382,7 @@ public final class ElectionLoop implements LockListener {
         takeable = false;
         transition(ElectorState.LEADING, number, "acquired", Cause.ACQUIRED, latency);
         armDeadline(acquired);
-        outbox.callback("started-leading", () -> startLeading(acquired));
+        outbox.callback("started-leading", () -> leaving.startLeading(acquired));
         List<CompletableFuture<Leadership>> waiting = List.copyOf(waiters);
         waiters.clear();
         waiting.forEach(w -> outbox.signal(() -> w.complete(acquired)));
@@ -456,20 +455,6 @@ public final class ElectionLoop implements LockListener {
         if (!holder.isEmpty() && !holder.equals(reportedLeader)) {
             reportedLeader = holder;
             outbox.callback("new-leader", () -> config.onNewLeader().accept(holder));
-        }
-    }
-
-    private void startLeading(Term acquired) {
-        try {
-            config.onStartedLeading().accept(acquired);
-        } catch (RuntimeException e) {
-            if (config.startFailure() == StartFailurePolicy.KEEP_LEADING) {
-                throw e;
-            }
-            log.error("{}: started-leading of term {} failed; resigning and staying away for {}", name,
-                    acquired.term(), config.leaseDuration(), e);
-            locked(() -> leaving.resign(acquired, config.leaseDuration(), Optional.empty(),
-                    "started-leading failed"));
         }
     }
 

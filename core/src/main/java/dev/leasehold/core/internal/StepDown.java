@@ -6,6 +6,7 @@ import dev.leasehold.core.ElectionScheduler.Cancellable;
 import dev.leasehold.core.ElectorState;
 import dev.leasehold.core.LeaderElector;
 import dev.leasehold.core.LockCall;
+import dev.leasehold.core.StartFailurePolicy;
 import dev.leasehold.core.StateChange.Cause;
 import dev.leasehold.core.internal.LockCalls.Call;
 import dev.leasehold.core.internal.LockCalls.Kind;
@@ -103,6 +104,23 @@ final class StepDown {
         loop.transition(ElectorState.FOLLOWING, ended.term(), reason, Cause.RESIGNED, Duration.ZERO);
         loop.step();
         return true;
+    }
+
+    /**
+     * Runs started-leading; when it throws, applies the start-failure policy: resign and stay away for a lease
+     * (the default), or rethrow to the callback queue, which logs it, and lead on.
+     */
+    void startLeading(Term acquired) {
+        try {
+            config.onStartedLeading().accept(acquired);
+        } catch (RuntimeException e) {
+            if (config.startFailure() == StartFailurePolicy.KEEP_LEADING) {
+                throw e;
+            }
+            log.error("{}: started-leading of term {} failed; resigning and staying away for {}", name,
+                    acquired.term(), config.leaseDuration(), e);
+            loop.locked(() -> resign(acquired, config.leaseDuration(), Optional.empty(), "started-leading failed"));
+        }
     }
 
     /** Notes what a failed call means for the release: one whose answer is lost may have landed. */
