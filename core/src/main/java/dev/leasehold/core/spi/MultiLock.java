@@ -15,7 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A rollout goes in three steps: (1) old electors use the primary alone; (2) electors are replaced, one by
  * one, by electors on this multi-lock; (3) once none uses the primary alone, electors are replaced by electors
  * on the secondary alone. In step 2 every candidate writes the primary first with compare-and-swap, so the
- * primary decides; in step 3 every candidate writes the secondary, so the secondary decides.
+ * primary decides; in step 3 every candidate writes the secondary, so the secondary decides. Begin step 3 only
+ * once a multi-lock elector has led (acquired) in step 2: its write carries the higher term count of the two
+ * objects to the secondary, so terms keep rising across the move; an elector on the secondary alone started
+ * before that would count terms from the secondary's own (lower) count.
  *
  * <ul>
  *   <li>{@link #get()} reads both. When both name the same holder, the primary's record is returned; when they

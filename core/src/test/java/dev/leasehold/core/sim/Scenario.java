@@ -262,6 +262,9 @@ final class Scenario {
      */
     private void advanceRollout(int step) {
         while (phase < Math.min(step, 2)) {
+            if (phase == 1 && !secondaryCaughtUp()) {
+                return; // as MultiLock's documentation says: step 3 once a multi-lock leader wrote the secondary
+            }
             phase++;
             trace.add(String.format("%.3fs the rollout reaches step %d", time.now() / 1e9, phase));
             for (Candidate c : List.copyOf(candidates)) {
@@ -272,6 +275,12 @@ final class Scenario {
                 }
             }
         }
+    }
+
+    /** True once the secondary carries a term at least as high as the primary's. */
+    private boolean secondaryCaughtUp() {
+        long primary = store.record().map(LeaderElectionRecord::leaderTransitions).orElse(0L);
+        return secondaryStore.record().map(LeaderElectionRecord::leaderTransitions).orElse(-1L) >= primary;
     }
 
     /** A second live process with the identity of {@code c} (a misconfigured deployment), at most six in all. */
