@@ -26,7 +26,7 @@ import java.util.random.RandomGenerator;
  * @param callbackExecutor where callbacks and listeners run (in order, one at a time per elector)
  * @param random the source of jitter
  * @param closeDrainTimeout how long a closing leader keeps renewing while its stopped-leading callback runs
- * @param watchRecheck how often a follower whose watch is up reads the lock anyway (a half-open watch)
+ * @param watchRecheck how long a follower whose watch is up may hear nothing before it reads the lock anyway
  * @param initialWait whether the elector waits one lease duration after start before its first acquisition
  * @param releaseTakeoverDelay how long a follower waits after seeing another holder's release before taking over
  * @param startFailure what the elector does when the started-leading callback throws

@@ -158,8 +158,10 @@ public final class LeaderElectorBuilder {
     }
 
     /**
-     * How often a follower whose watch is up reads the lock anyway, so that a watch that is silently dead
-     * (half-open) cannot hide a release until the lease expires. Default: half the lease duration.
+     * How long a follower whose watch is up may hear nothing from it before it reads the lock anyway, so that a
+     * watch that is silently dead (half-open) cannot hide a release until the lease expires. A live leader's
+     * renewals reach the watch every retry period, so a healthy watch costs no reads. Default: half the lease
+     * duration.
      */
     public LeaderElectorBuilder watchRecheck(Duration watchRecheck) {
         this.watchRecheck = watchRecheck;

@@ -424,6 +424,18 @@ class ElectorDefectsTest {
                 .isLessThan(f.lease.toNanos() / 2 + 500 * MS);
     }
 
+    @Test
+    void aFollowerWithAHealthyWatchMakesNoCallsWhileTheLeaderRenews() {
+        Candidate a = f.candidate("a");
+        f.run(Duration.ofMillis(100));
+        Candidate b = f.candidate("b");
+        f.run(Duration.ofMillis(100));
+        int calls = b.lock.calls();
+        f.run(Duration.ofSeconds(30));
+        assertThat(b.lock.calls() - calls).as("the leader's renewals are the watch's heartbeat").isZero();
+        assertThat(a.elector.isLeader()).isTrue();
+    }
+
     private static void runAll(List<Runnable> parked) {
         while (!parked.isEmpty()) {
             parked.remove(0).run();

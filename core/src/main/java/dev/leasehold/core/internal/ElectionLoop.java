@@ -207,10 +207,18 @@ public final class ElectionLoop implements LockListener {
                     verify = true; // may be a late event from before we acquired: check before giving up
                 }
             } else {
+                watchHeard();
                 observe(Optional.of(snapshot));
             }
             replan();
         });
+    }
+
+    /** A notification proves the watch alive: the periodic re-read waits for another silence. */
+    private void watchHeard() {
+        if (watchUp) {
+            nextReadAtNanos = clock.nanoTime() + config.watchRecheck().toNanos();
+        }
     }
 
     @Override
@@ -219,6 +227,7 @@ public final class ElectionLoop implements LockListener {
             if (state == ElectorState.LEADING || leaving.draining()) {
                 verify = true;
             } else {
+                watchHeard();
                 observe(Optional.empty());
             }
             replan();
