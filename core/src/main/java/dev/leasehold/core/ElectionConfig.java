@@ -25,6 +25,12 @@ import java.util.random.RandomGenerator;
  * @param scheduler the time source and timer
  * @param callbackExecutor where callbacks and listeners run (in order, one at a time per elector)
  * @param random the source of jitter
+ * @param closeDrainTimeout how long a closing leader keeps renewing while its stopped-leading callback runs
+ * @param watchRecheck how long a follower whose watch is up may hear nothing before it reads the lock anyway
+ * @param initialWait whether the elector waits one lease duration after start before its first acquisition
+ * @param releaseTakeoverDelay how long a follower waits after seeing another holder's release before taking over
+ * @param startFailure what the elector does when the started-leading callback throws
+ * @param closeOnShutdown whether a JVM shutdown hook closes (and so releases) the elector
  */
 public record ElectionConfig(
         ResourceLock lock,
@@ -41,7 +47,13 @@ public record ElectionConfig(
         Optional<ElectorListener> listener,
         ElectionScheduler scheduler,
         Executor callbackExecutor,
-        RandomGenerator random) {
+        RandomGenerator random,
+        Duration closeDrainTimeout,
+        Duration watchRecheck,
+        boolean initialWait,
+        Duration releaseTakeoverDelay,
+        StartFailurePolicy startFailure,
+        boolean closeOnShutdown) {
 
     /** The candidate's identity, as its lock writes it. */
     public String identity() {

@@ -1,5 +1,6 @@
 package dev.leasehold.core;
 
+import dev.leasehold.core.spi.MultiLock;
 import dev.leasehold.core.spi.ResourceLock;
 import java.time.Duration;
 import java.util.Optional;
@@ -31,6 +32,12 @@ public final class LeaderElectorBuilder {
     private ElectionScheduler scheduler;
     private Executor callbackExecutor;
     private RandomGenerator random;
+    private Duration closeDrainTimeout;
+    private Duration watchRecheck;
+    private boolean initialWait;
+    private Duration releaseTakeoverDelay = Duration.ZERO;
+    private StartFailurePolicy startFailure = StartFailurePolicy.RESIGN;
+    private boolean closeOnShutdown;
 
     LeaderElectorBuilder() {
     }
@@ -139,6 +146,83 @@ public final class LeaderElectorBuilder {
         return this;
     }
 
+    /**
+     * How long a closing leader keeps renewing the lock while its stopped-leading callback still runs, so that
+     * no follower takes over before the old leader's work has stopped. Renewing also ends when the callback
+     * returns (then the lock is released) or when a renew fails past the renew deadline. Once this passes, the
+     * lock is left to expire (it is still released if stopped-leading returns first). Default: leaseDuration.
+     */
+    public LeaderElectorBuilder closeDrainTimeout(Duration closeDrainTimeout) {
+        this.closeDrainTimeout = closeDrainTimeout;
+        return this;
+    }
+
+    /**
+     * How long a follower whose watch is up may hear nothing from it before it reads the lock anyway, so that a
+     * watch that is silently dead (half-open) cannot hide a release until the lease expires. A live leader's
+     * renewals reach the watch every retry period, so a healthy watch costs no reads. Default: half the lease
+     * duration.
+     */
+    public LeaderElectorBuilder watchRecheck(Duration watchRecheck) {
+        this.watchRecheck = watchRecheck;
+        return this;
+    }
+
+    /**
+     * Whether to wait one lease duration after {@link LeaderElector#start()} before the first acquisition. This
+     * protects the one case the elector cannot see by itself: a process starting fresh after the lock object was
+     * deleted (or restored from a backup) while an old leader, cut off from the API server, still holds a valid
+     * term. Default false: a fresh candidate takes a free or missing lock at once.
+     */
+    public LeaderElectorBuilder initialWait(boolean initialWait) {
+        this.initialWait = initialWait;
+        return this;
+    }
+
+    /**
+     * How long a follower waits, after it sees another holder release the lock, before taking it over. Zero (the
+     * default) takes over at once. For fleets mixed with clients that release before their stop callback has run
+     * (kubernetes-client/java's elector does), a delay as long as that client's stop work keeps the two leaders'
+     * work apart.
+     */
+    public LeaderElectorBuilder releaseTakeoverDelay(Duration releaseTakeoverDelay) {
+        this.releaseTakeoverDelay = releaseTakeoverDelay;
+        return this;
+    }
+
+    /**
+     * What to do when the started-leading callback throws: {@link StartFailurePolicy#RESIGN} (the default) gives
+     * the lock up and stays away for one lease duration; {@link StartFailurePolicy#KEEP_LEADING} logs and leads on.
+     */
+    public LeaderElectorBuilder onStartFailure(StartFailurePolicy policy) {
+        this.startFailure = policy;
+        return this;
+    }
+
+    /**
+     * Whether a JVM shutdown hook closes the elector (a leader then runs stopped-leading and releases, so that a
+     * follower takes over at once instead of after the lease). The hook is removed when the elector is closed.
+     * Default false.
+     */
+    public LeaderElectorBuilder closeOnShutdown(boolean closeOnShutdown) {
+        this.closeOnShutdown = closeOnShutdown;
+        return this;
+    }
+
+    /**
+     * Runs {@code work} on a thread of its own for each term, from started-leading, and interrupts it when the
+     * term ends (deadline, loss, resignation or close); stopped-leading waits for it to return, so a closing
+     * leader keeps the lock until its work has stopped. Replaces {@link #onStartedLeading} and
+     * {@link #onStoppedLeading}. The work should return promptly when interrupted.
+     */
+    public LeaderElectorBuilder leaderWork(Consumer<Leadership> work) {
+        require(work != null, "leaderWork", null, "must not be null");
+        LeaderWork runner = new LeaderWork(work);
+        this.onStartedLeading = runner::start;
+        this.onStoppedLeading = runner::stop;
+        return this;
+    }
+
     /** Checks the settings and builds the elector, which does nothing until {@link LeaderElector#start()}. */
     public LeaderElector build() {
         return new LeaderElector(config());
@@ -148,6 +232,8 @@ public final class LeaderElectorBuilder {
         require(lock != null, "lock", null, "is required");
         String identity = lock.identity();
         require(identity != null && !identity.isBlank(), "identity", identity, "must not be blank");
+        require(!MultiLock.UNKNOWN_HOLDER.equals(identity), "identity", identity,
+                "is reserved: MultiLock reports it while its two objects name different holders");
         positive("leaseDuration", leaseDuration);
         positive("renewDeadline", renewDeadline);
         positive("retryPeriod", retryPeriod);
@@ -169,6 +255,15 @@ public final class LeaderElectorBuilder {
         require(leaseDuration.toNanos() % granularity.toNanos() == 0, "leaseDuration", leaseDuration,
                 "must be a whole multiple of " + granularity + ", the finest duration " + lock.describe()
                         + " can store");
+        Duration drain = closeDrainTimeout != null ? closeDrainTimeout : leaseDuration;
+        positive("closeDrainTimeout", drain);
+        Duration recheck = watchRecheck != null ? watchRecheck : leaseDuration.dividedBy(2);
+        positive("watchRecheck", recheck);
+        require(releaseTakeoverDelay != null && !releaseTakeoverDelay.isNegative(), "releaseTakeoverDelay",
+                releaseTakeoverDelay, "must be zero or positive");
+        require(releaseTakeoverDelay.compareTo(leaseDuration) < 0, "releaseTakeoverDelay", releaseTakeoverDelay,
+                "must be below leaseDuration (" + leaseDuration + ")");
+        require(startFailure != null, "onStartFailure", null, "must not be null");
         require(onStartedLeading != null, "onStartedLeading", null, "must not be null");
         require(onStoppedLeading != null, "onStoppedLeading", null, "must not be null");
         require(onNewLeader != null, "onNewLeader", null, "must not be null");
@@ -176,7 +271,8 @@ public final class LeaderElectorBuilder {
                 releaseOnClose, onStartedLeading, onStoppedLeading, onNewLeader, Optional.ofNullable(listener),
                 scheduler != null ? scheduler : ElectionScheduler.shared(),
                 callbackExecutor != null ? callbackExecutor : CallbackPool.shared(),
-                random != null ? random : new Random());
+                random != null ? random : new Random(), drain, recheck, initialWait,
+                releaseTakeoverDelay, startFailure, closeOnShutdown);
     }
 
     private static void positive(String name, Duration value) {

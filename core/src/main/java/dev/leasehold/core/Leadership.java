@@ -21,12 +21,23 @@ public interface Leadership {
      */
     long term();
 
-    /** True while this term is valid: acquired, not ended, and the renew deadline not yet passed. */
+    /**
+     * True while this term is valid: acquired, not ended, and the renew deadline not yet passed. Once false it
+     * stays false. A started-leading callback may see it false already (the term ended, e.g. by a concurrent
+     * {@code close()}, before the callback ran); its stopped-leading follows all the same.
+     */
     boolean isValid();
+
+    /** True once this term is over for good: the negation of {@link #isValid()}, named for readability. */
+    default boolean isEnded() {
+        return !isValid();
+    }
 
     /**
      * Completes when this term ends (deadline passed, lock lost, elector closed). Completed on the callback
-     * executor, never on the scheduler.
+     * executor (never on the scheduler) but outside the callback queue, so started-leading may block on it:
+     * {@code leadership.lost().join()} is the natural end of leader work. With a caller-supplied callback
+     * executor, give it at least two threads for that.
      */
     CompletableFuture<Void> lost();
 }

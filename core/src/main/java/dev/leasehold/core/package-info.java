@@ -9,9 +9,19 @@
  *       plus {@code renewDeadline}; a follower takes over only after {@code leaseDuration} has passed since it
  *       saw the record change. Both are measured on local monotonic clocks, so wall-clock offsets are irrelevant;
  *       clock-rate drift up to {@code maxClockDrift} is covered by the builder's margin rule.</li>
- *   <li><b>Fencing.</b> Every acquisition raises the lock's transition count; the term is that count.</li>
+ *   <li><b>Deletion and restores.</b> A follower that has seen a holder never takes the lock sooner than a full
+ *       lease after it last saw that holder's record change, whether the object is then deleted, emptied,
+ *       recreated or overwritten with an old record; an object it sees go missing is taken a lease later at the
+ *       earliest; a release counts only for the holder it last saw.</li>
+ *   <li><b>Fencing.</b> Every acquisition writes a term one above the highest this candidate ever saw on the
+ *       lock, so terms never repeat for an observer that saw them, across deletion and recreation too. A record
+ *       naming this identity is this elector's only with the term it won at the version it wrote, so two
+ *       processes with the same identity never both lead.</li>
  *   <li><b>Callbacks.</b> Started-leading only after the winning write; exactly one stopped-leading per
- *       started-leading; never on the scheduler thread.</li>
+ *       started-leading, in the order the state machine produced them whatever thread closes; never on the
+ *       scheduler thread; {@code lost()} completes outside the callback queue.</li>
+ *   <li><b>Closing.</b> A closing leader keeps renewing until its stopped-leading callback returns (at most
+ *       {@code closeDrainTimeout}, and never past its renew deadline), then releases.</li>
  *   <li><b>No blind overwrite.</b> Every write is a compare-and-swap on the version last read.</li>
  * </ul>
  *
@@ -20,7 +30,12 @@
  *   <li>A process that is paused (GC, SIGSTOP, VM freeze) may resume leader-only work after its term ended;
  *       check {@link dev.leasehold.core.Leadership#isValid()} and pass the term downstream where that matters.</li>
  *   <li>Liveness needs the lock's API server: while nobody can write, nobody leads.</li>
- *   <li>Deleting the lock object or writing an unreadable record resets the term count.</li>
+ *   <li>The one case no elector can protect: a candidate that never saw the old record. A process starting
+ *       fresh (or cut off from the API server throughout) after the lock was deleted or restored from a backup
+ *       cannot know that an old leader, itself cut off, still holds a valid term; it may lead at once, and with
+ *       a term the old leader already had. Where the lock can be deleted or restored, set
+ *       {@code initialWait(true)} (wait one lease after start before the first acquisition) and fence
+ *       downstream writes with the term.</li>
  * </ul>
  */
 package dev.leasehold.core;

@@ -26,6 +26,13 @@ class LeaderElectorBuilderTest {
     static Stream<Arguments> invalid() {
         return Stream.of(
                 rule("no lock", b -> b.lock(null), "lock is required"),
+                rule("identity equal to MultiLock's unknown-holder marker",
+                        b -> b.lock(new InMemoryLock(STORE, "leaderelection.k8s.io/unknown")),
+                        "identity = leaderelection.k8s.io/unknown is reserved"),
+                rule("zero drain timeout", b -> b.closeDrainTimeout(Duration.ZERO),
+                        "closeDrainTimeout = PT0S must be positive"),
+                rule("negative watch recheck", b -> b.watchRecheck(Duration.ofSeconds(-2)),
+                        "watchRecheck = PT-2S must be positive"),
                 rule("blank identity", b -> b.lock(new InMemoryLock(STORE, "  ")), "identity =    must not be blank"),
                 rule("zero lease", b -> b.leaseDuration(Duration.ZERO), "leaseDuration = PT0S must be positive"),
                 rule("negative renew deadline", b -> b.renewDeadline(Duration.ofSeconds(-1)),

@@ -4,11 +4,13 @@ import dev.leasehold.core.ElectionConfig;
 import dev.leasehold.core.ElectionScheduler;
 import dev.leasehold.core.ElectionScheduler.Cancellable;
 import dev.leasehold.core.ElectorState;
-import dev.leasehold.core.Leadership;
 import dev.leasehold.core.LeaderElector;
-import dev.leasehold.core.StateChange;
+import dev.leasehold.core.internal.LockCalls.Call;
+import dev.leasehold.core.internal.LockCalls.Kind;
+import dev.leasehold.core.Leadership;
+import dev.leasehold.core.LockCall;
+import dev.leasehold.core.StateChange.Cause;
 import dev.leasehold.core.spi.LeaderElectionRecord;
-import dev.leasehold.core.spi.LockConflictException;
 import dev.leasehold.core.spi.LockListener;
 import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.ResourceLock;
@@ -17,36 +19,32 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The elector's state machine. Every step runs under one mutex; effects on user code (callbacks, listeners)
- * are collected while it is held and handed to the callback executor after it is released.
+ * The elector's state machine. Every step runs under one mutex; callbacks are queued in order while it is held
+ * and run on the callback executor after it is released ({@link Outbox}).
  *
- * <p>At most one lock call is in flight. Its result is applied only if it is still the current call
- * ({@link Call#seq}); a result that arrives after the call was abandoned (timeout, step-down, close) is dropped,
- * and the compare-and-swap on the next call settles what really happened.
+ * <p>At most one lock call is in flight ({@link LockCalls}). Its result is applied only if it is still the
+ * current call; a result that arrives after the call was abandoned (timeout, step-down, close) is dropped, and
+ * the compare-and-swap on the next call settles what really happened. Closing a leader keeps renewing
+ * ("draining") until its stopped-leading callback returns, then releases ({@link StepDown}).
  */
 public final class ElectionLoop implements LockListener {
 
     private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
 
-    private enum Kind { READ, CREATE, ACQUIRE, RENEW, RELEASE }
-
-    private record Call(Kind kind, long seq, long startNanos, Cancellable timeout) { }
-
     private final ElectionConfig config;
     private final ResourceLock lock;
     private final ElectionScheduler clock;
-    private final SerialExecutor callbacks;
+    private final Outbox outbox;
+    private final Reports reports;
     private final Delays delays;
     private final String identity;
     private final String name;
+    private final Observation seen;
     private final Object mutex = new Object();
-    private final List<Runnable> outbox = new ArrayList<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     // all fields below are guarded by mutex; the volatile ones are also read without it
@@ -54,25 +52,21 @@ public final class ElectionLoop implements LockListener {
     private volatile Term term;
     private volatile String observedHolder = "";
     private boolean haveRead;
-    private LockSnapshot known;
-    private long observedAtNanos;
     private String reportedLeader = "";
-    private String unreadableVersion = "";
     private boolean verify;
     private boolean watchUp;
     private AutoCloseable watch;
-    private Call call;
-    private long seq;
+    private final LockCalls calls;
+    private final StepDown leaving;
     private long nextCallAtNanos;
     private long nextReadAtNanos;
     private long renewDueNanos;
+    private long takeableSinceNanos;
+    private boolean takeable;
     private int failures;
-    private boolean closing;
-    private int releaseAttempts;
-    private boolean recheck;
-    private long writtenTerm = -1;
     private Cancellable stepTimer;
     private Cancellable deadlineTimer;
+    private final List<CompletableFuture<Leadership>> waiters = new ArrayList<>();
 
     public ElectionLoop(ElectionConfig config) {
         this.config = config;
@@ -80,8 +74,13 @@ public final class ElectionLoop implements LockListener {
         this.clock = config.scheduler();
         this.identity = config.identity();
         this.name = lock.describe() + " [" + identity + "]";
-        this.callbacks = new SerialExecutor(config.callbackExecutor(), name);
+        this.outbox = new Outbox(config.callbackExecutor(), name);
+        this.reports = new Reports(config, outbox, name);
+        this.calls = new LockCalls(lock, clock, config.callTimeout(), reports, name, this::onScheduler, this::locked);
+        this.leaving = new StepDown(this, config, name);
         this.delays = new Delays(config.retryPeriod(), config.jitter(), config.random());
+        this.seen = new Observation(identity, name, config.leaseDuration(), config.releaseTakeoverDelay(),
+                config.retryPeriod().multipliedBy(2));
     }
 
     // ---- public surface -------------------------------------------------------------------------------------
@@ -110,14 +109,27 @@ public final class ElectionLoop implements LockListener {
         return Math.max(0, clock.nanoTime() - current.validUntilNanos());
     }
 
+    /** True on a thread that is running one of this elector's callbacks right now. */
+    public boolean isCallbackThread() {
+        return outbox.isCallbackThread();
+    }
+
     public void start() {
-        locked(() -> {
+        synchronized (mutex) {
             if (state != ElectorState.NEW) {
                 throw new IllegalStateException(name + ": start() called in state " + state
                         + "; an elector starts once");
             }
+        }
+        locked(() -> {
+            if (state != ElectorState.NEW) {
+                return; // closed meanwhile
+            }
             nextCallAtNanos = clock.nanoTime();
-            transition(ElectorState.FOLLOWING, 0, "started");
+            if (config.initialWait()) {
+                seen.holdUntil(nextCallAtNanos + config.leaseDuration().toNanos());
+            }
+            transition(ElectorState.FOLLOWING, 0, "started", Cause.STARTED, Duration.ZERO);
             try {
                 watch = lock.watch(this).orElse(null);
             } catch (RuntimeException e) {
@@ -127,8 +139,40 @@ public final class ElectionLoop implements LockListener {
         });
     }
 
+    /**
+     * Gives up the current term and keeps competing: stopped-leading runs, the lock is renewed until it returns
+     * and then released (naming {@code successor} as preferred holder, if given), and this candidate does not try
+     * to acquire again for {@code backoff}. Returns false when it does not lead.
+     */
+    public boolean resign(Duration backoff, Optional<String> successor) {
+        boolean[] resigned = {false};
+        locked(() -> resigned[0] = leaving.resign(term, backoff, successor, "resigned"));
+        return resigned[0];
+    }
+
+    /**
+     * Completes with the next term this elector wins (at once with the current one while it leads), on the
+     * callback executor but outside the callback queue; fails with {@link IllegalStateException} when the elector
+     * closes first.
+     */
+    public CompletableFuture<Leadership> nextLeadership() {
+        CompletableFuture<Leadership> next = new CompletableFuture<>();
+        locked(() -> {
+            Optional<Leadership> now = leadership();
+            if (now.isPresent()) {
+                next.complete(now.get());
+            } else if (leaving.closing() || state == ElectorState.STOPPED) {
+                next.completeExceptionally(new IllegalStateException(name + " is closed"));
+            } else {
+                waiters.add(next);
+            }
+        });
+        return next;
+    }
+
+    /** Begins closing; the future completes on the callback executor once all is done. */
     public CompletableFuture<Void> closeAsync() {
-        locked(this::beginClose);
+        locked(leaving::close);
         return closed;
     }
 
@@ -150,7 +194,7 @@ public final class ElectionLoop implements LockListener {
                 log.debug("{}: watch lost, polling until it is back", name, cause);
             }
             watchUp = false;
-            nextReadAtNanos = clock.nanoTime() + pollNanos();
+            nextReadAtNanos = clock.nanoTime() + delays.pollNanos();
             replan();
         });
     }
@@ -158,24 +202,32 @@ public final class ElectionLoop implements LockListener {
     @Override
     public void changed(LockSnapshot snapshot) {
         onScheduler(() -> {
-            if (state == ElectorState.LEADING) {
-                boolean ours = snapshot.record().map(r -> r.isHeldBy(identity)).orElse(false);
-                if (!ours) {
+            if (state == ElectorState.LEADING || leaving.draining()) {
+                if (!isOurCurrentTerm(snapshot.record())) {
                     verify = true; // may be a late event from before we acquired: check before giving up
                 }
             } else {
+                watchHeard();
                 observe(Optional.of(snapshot));
             }
             replan();
         });
     }
 
+    /** A notification proves the watch alive: the periodic re-read waits for another silence. */
+    private void watchHeard() {
+        if (watchUp) {
+            nextReadAtNanos = clock.nanoTime() + config.watchRecheck().toNanos();
+        }
+    }
+
     @Override
     public void deleted() {
         onScheduler(() -> {
-            if (state == ElectorState.LEADING) {
+            if (state == ElectorState.LEADING || leaving.draining()) {
                 verify = true;
             } else {
+                watchHeard();
                 observe(Optional.empty());
             }
             replan();
@@ -185,22 +237,24 @@ public final class ElectionLoop implements LockListener {
     // ---- the loop -------------------------------------------------------------------------------------------
 
     private void replan() {
-        if (call == null) {
+        if (!calls.busy()) {
             step();
         }
     }
 
     /** Decides the next lock call, or when to decide again. Runs under the mutex, never blocks. */
-    private void step() {
+    void step() {
         cancel(stepTimer);
         stepTimer = null;
-        if (call != null || closing || state == ElectorState.STOPPED || state == ElectorState.NEW) {
+        boolean draining = leaving.draining();
+        if (calls.busy() || state == ElectorState.NEW || (leaving.closing() && !draining)
+                || (state == ElectorState.STOPPED && !draining)) {
             return;
         }
         long now = clock.nanoTime();
         if (now - nextCallAtNanos < 0) {
             wakeAt(nextCallAtNanos);
-        } else if (state == ElectorState.LEADING) {
+        } else if (state == ElectorState.LEADING || draining) {
             lead(now);
         } else {
             follow(now);
@@ -219,136 +273,128 @@ public final class ElectionLoop implements LockListener {
     }
 
     private void follow(long now) {
-        if (!haveRead || (!watchUp && now - nextReadAtNanos >= 0)) {
-            issue(Kind.READ);
+        if (!haveRead || now - nextReadAtNanos >= 0) {
+            issue(Kind.READ); // polling, or the periodic re-read that catches a half-open watch
             return;
         }
-        if (known == null) {
-            issue(Kind.CREATE);
-            return;
-        }
-        Optional<LeaderElectionRecord> record = known.record();
-        boolean free = record.map(r -> r.isReleased() || r.isHeldBy(identity)).orElse(!known.isUnreadable());
-        long expiry = observedAtNanos + leaseOf(record).toNanos();
-        if (free || now - expiry >= 0) {
-            issue(Kind.ACQUIRE);
-        } else if (watchUp) {
-            wakeAt(expiry);
+        long takeableAt = seen.takeableAtNanos(now);
+        if (now - takeableAt >= 0) {
+            if (!takeable) {
+                takeable = true;
+                takeableSinceNanos = takeableAt;
+            }
+            issue(seen.known() == null ? Kind.CREATE : Kind.ACQUIRE);
         } else {
-            wakeAt(expiry - nextReadAtNanos < 0 ? expiry : nextReadAtNanos);
+            wakeAt(takeableAt - nextReadAtNanos < 0 ? takeableAt : nextReadAtNanos);
         }
     }
 
-    private Duration leaseOf(Optional<LeaderElectionRecord> record) {
-        return record.map(LeaderElectionRecord::leaseDuration)
-                .filter(d -> !d.isZero())
-                .orElse(config.leaseDuration());
-    }
-
-    private void issue(Kind kind) {
-        long start = clock.nanoTime();
-        long id = ++seq;
-        Cancellable timeout = clock.schedule(() -> locked(() -> timedOut(id)), config.callTimeout());
-        call = new Call(kind, id, start, timeout);
-        CompletableFuture<?> future;
-        try {
-            future = switch (kind) {
-                case READ -> lock.get();
-                case CREATE -> lock.create(acquisitionRecord());
-                case ACQUIRE -> lock.update(known, acquisitionRecord());
-                case RENEW -> lock.update(known, renewalRecord());
-                case RELEASE -> lock.update(known, releaseRecord());
-            };
-        } catch (RuntimeException e) {
-            future = CompletableFuture.failedFuture(e);
+    void issue(Kind kind) {
+        LeaderElectionRecord record = switch (kind) {
+            case READ -> null;
+            case CREATE, ACQUIRE -> Records.acquisition(seen.record(), identity, config.leaseDuration(),
+                    clock.wallTime(), seen.nextTerm());
+            case RENEW -> Records.renewal(seen.record().orElseThrow(), config.leaseDuration(), clock.wallTime());
+            case RELEASE -> Records.release(seen.record().orElseThrow(), lock.durationGranularity(),
+                    clock.wallTime(), leaving.releaseSuccessor());
+        };
+        if (kind.acquires()) {
+            seen.attempting(record); // counted as tried even if its answer is lost
         }
-        log.debug("{}: {} started", name, kind);
-        future.whenComplete((result, error) -> onScheduler(() -> completed(id, result, error)));
-    }
-
-    private void timedOut(long id) {
-        if (call != null && call.seq == id) {
-            completed(id, null, new TimeoutException(
-                    "no answer within callTimeout " + config.callTimeout()));
-        }
+        calls.send(kind, record, seen::known, this::completed);
     }
 
     @SuppressWarnings("unchecked")
-    private void completed(long id, Object result, Throwable error) {
-        if (call == null || call.seq != id) {
-            return; // abandoned: timed out, stepped down or closed meanwhile
-        }
-        Call done = call;
-        call = null;
-        cancel(done.timeout);
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause == null) {
+    private void completed(Call done, Object result, Throwable cause, LockCall.Outcome outcome) {
+        if (outcome == LockCall.Outcome.SUCCESS) {
             failures = 0;
             nextCallAtNanos = clock.nanoTime();
-            if (done.kind == Kind.READ) {
+            if (done.kind() == Kind.READ) {
                 read((Optional<LockSnapshot>) result);
             } else {
                 wrote(done, (LockSnapshot) result);
             }
-        } else if (cause instanceof LockConflictException) {
-            log.debug("{}: {} conflicted: {}", name, done.kind, cause.getMessage());
+        } else if (outcome == LockCall.Outcome.CONFLICT) {
+            log.debug("{}: {} conflicted: {}", name, done.kind(), cause.getMessage());
             haveRead = false;
-            verify = state == ElectorState.LEADING;
-            recheck = closing && done.kind == Kind.RELEASE;
+            if (done.kind().acquires()) {
+                seen.attemptLost();
+            }
+            verify = state == ElectorState.LEADING || leaving.draining();
+            leaving.callFailed(done, outcome);
         } else {
             failed(done, cause);
+            leaving.callFailed(done, outcome);
         }
-        if (closing) {
-            continueClose();
-        } else {
-            step();
-        }
+        leaving.next();
     }
 
     private void read(Optional<LockSnapshot> snapshot) {
         haveRead = true;
-        nextReadAtNanos = clock.nanoTime() + pollNanos();
-        if (state != ElectorState.LEADING) {
+        nextReadAtNanos = clock.nanoTime() + (watchUp ? config.watchRecheck().toNanos() : delays.pollNanos());
+        Optional<LeaderElectionRecord> record = snapshot.flatMap(LockSnapshot::record);
+        if (state != ElectorState.LEADING && !leaving.draining()) {
             observe(snapshot);
-        } else if (snapshot.flatMap(LockSnapshot::record).map(r -> r.isHeldBy(identity)).orElse(false)) {
-            known = snapshot.get(); // still ours at a version we had not seen: renew against it at once
+        } else if (isOurCurrentTerm(record)) {
+            seen.ownVersion(snapshot.get().version());
+            observe(snapshot); // still ours at a version we had not seen: renew against it at once
             renewDueNanos = clock.nanoTime();
         } else {
             observe(snapshot);
-            String holder = holderOf(snapshot);
-            stepDown(holder.isEmpty() ? "the lock names no holder" : "the lock now names " + holder);
+            String holder = record.map(LeaderElectionRecord::holderIdentity).orElse("");
+            String reason = holder.isEmpty() ? "the lock names no holder"
+                    : holder.equals(identity) ? "the lock names this identity with term "
+                            + record.get().leaderTransitions() + ", another process's"
+                    : "the lock now names " + holder;
+            if (leaving.draining()) {
+                leaving.drainEnded(reason);
+            } else {
+                stepDown(reason, Cause.LOST);
+            }
         }
     }
 
+    private boolean isOurCurrentTerm(Optional<LeaderElectionRecord> record) {
+        Term current = term;
+        return current != null && record.map(r -> r.isHeldBy(identity) && r.leaderTransitions() == current.term())
+                .orElse(false);
+    }
+
     private void wrote(Call done, LockSnapshot snapshot) {
-        known = snapshot;
-        writtenTerm = snapshot.record().map(LeaderElectionRecord::leaderTransitions).orElse(-1L);
-        observedAtNanos = clock.nanoTime();
         haveRead = true;
-        if (done.kind == Kind.RELEASE) {
-            observe(Optional.of(snapshot));
+        if (done.kind().acquires()) {
+            seen.attemptWon(done.term());
+        }
+        seen.ownVersion(snapshot.version());
+        observe(Optional.of(snapshot));
+        if (done.kind() == Kind.RELEASE) {
             return;
         }
-        if (done.kind == Kind.RENEW) {
+        if (done.kind() == Kind.RENEW) {
             Term current = term;
-            current.extendTo(done.startNanos + config.renewDeadline().toNanos());
-            renewDueNanos = done.startNanos + config.retryPeriod().toNanos();
+            current.extendTo(done.startNanos() + config.renewDeadline().toNanos());
+            renewDueNanos = done.startNanos() + config.retryPeriod().toNanos();
             armDeadline(current);
             log.debug("{}: renewed term {}", name, current.term());
             return;
         }
-        observe(Optional.of(snapshot));
-        long validUntil = done.startNanos + config.renewDeadline().toNanos();
-        if (closing || clock.nanoTime() - validUntil >= 0) {
+        long validUntil = done.startNanos() + config.renewDeadline().toNanos();
+        if (leaving.closing() || clock.nanoTime() - validUntil >= 0) {
             return; // holder now, but closing or too late to lead on this write: release or acquire again
         }
-        long number = snapshot.record().map(LeaderElectionRecord::leaderTransitions).orElse(0L);
+        long number = done.term();
         Term acquired = new Term(identity, number, clock, validUntil);
         term = acquired;
-        renewDueNanos = done.startNanos + config.retryPeriod().toNanos();
-        transition(ElectorState.LEADING, number, "acquired");
+        renewDueNanos = done.startNanos() + config.retryPeriod().toNanos();
+        long now = clock.nanoTime();
+        Duration latency = Duration.ofNanos(takeable ? Math.max(0, now - takeableSinceNanos) : 0);
+        takeable = false;
+        transition(ElectorState.LEADING, number, "acquired", Cause.ACQUIRED, latency);
         armDeadline(acquired);
-        emit("started-leading", () -> config.onStartedLeading().accept(acquired));
+        outbox.callback("started-leading", () -> leaving.startLeading(acquired));
+        List<CompletableFuture<Leadership>> waiting = List.copyOf(waiters);
+        waiters.clear();
+        waiting.forEach(w -> outbox.signal(() -> w.complete(acquired)));
     }
 
     private void failed(Call done, Throwable cause) {
@@ -357,9 +403,9 @@ public final class ElectionLoop implements LockListener {
             log.warn("{}: lock calls keep failing ({} in a row), retrying with backoff: {}", name, failures,
                     cause.toString());
         } else {
-            log.debug("{}: {} failed {} times in a row: {}", name, done.kind, failures, cause.toString());
+            log.debug("{}: {} failed {} times in a row: {}", name, done.kind(), failures, cause.toString());
         }
-        nextCallAtNanos = clock.nanoTime() + backoffNanos();
+        nextCallAtNanos = clock.nanoTime() + delays.backoffNanos(failures);
     }
 
     private void armDeadline(Term current) {
@@ -369,134 +415,107 @@ public final class ElectionLoop implements LockListener {
     }
 
     private void deadline(Term expected) {
-        if (state != ElectorState.LEADING || term != expected) {
+        if (term != expected || !(state == ElectorState.LEADING || leaving.draining())) {
             return;
         }
         if (clock.nanoTime() - expected.validUntilNanos() < 0) {
             armDeadline(expected); // woke early (a drifting timer): sleep again
             return;
         }
-        abandonCall();
-        stepDown("renew deadline passed");
+        calls.abandon();
+        if (leaving.draining()) {
+            leaving.drainEnded("the renew deadline passed");
+            leaving.next();
+            return;
+        }
+        stepDown("renew deadline passed", Cause.RENEW_DEADLINE);
         step();
     }
 
-    private void stepDown(String reason) {
+    private void stepDown(String reason, Cause cause) {
         Term ended = endTerm();
-        nextCallAtNanos = clock.nanoTime() + (failures > 0 ? backoffNanos() : 0L);
-        transition(ElectorState.FOLLOWING, ended.term(), reason);
+        nextCallAtNanos = clock.nanoTime() + (failures > 0 ? delays.backoffNanos(failures) : 0L);
+        transition(ElectorState.FOLLOWING, ended.term(), reason, cause, Duration.ZERO);
     }
 
-    private Term endTerm() {
+    /** Ends the current term for the user: stopped-leading queued, lost() completed. */
+    Term endTerm() {
         Term ended = term;
         ended.end();
-        cancel(deadlineTimer);
-        deadlineTimer = null;
-        emit("stopped-leading", config.onStoppedLeading());
-        emit("lost", ended::completeLost);
+        if (!leaving.draining()) {
+            cancel(deadlineTimer);
+            deadlineTimer = null;
+        }
+        outbox.callback("stopped-leading", config.onStoppedLeading());
+        outbox.signal(ended::completeLost);
         return ended;
     }
 
     /** Notes what the lock holds now; a new version restarts the expiry clock. */
     private void observe(Optional<LockSnapshot> snapshot) {
         haveRead = true;
-        LockSnapshot next = snapshot.orElse(null);
-        String before = known == null ? null : known.version();
-        String after = next == null ? null : next.version();
-        if (before == null ? after != null : !before.equals(after)) {
-            observedAtNanos = clock.nanoTime();
+        seen.note(snapshot, clock.nanoTime());
+        boolean acquiring = calls.busy() && calls.inFlight().acquires();
+        if (!acquiring && seen.takeableAtNanos(clock.nanoTime()) - clock.nanoTime() > 0) {
+            takeable = false; // held by another again: the next takeover latency counts from its expiry
         }
-        known = next;
-        if (next != null && next.isUnreadable() && !next.version().equals(unreadableVersion)) {
-            unreadableVersion = next.version();
-            log.error("{}: the lock holds a record that cannot be read ({}); treating it as held by an unknown "
-                    + "holder until a full lease duration passes without change", name,
-                    next.unreadableReason().orElse("?"));
-        }
-        String holder = next == null ? "" : holderOf(snapshot);
+        String holder = seen.holder();
         observedHolder = holder;
-        if (!holder.isEmpty() && !holder.equals(reportedLeader) && (next == null || !next.isUnreadable())) {
+        if (!holder.isEmpty() && !holder.equals(reportedLeader)) {
             reportedLeader = holder;
-            emit("new-leader", () -> config.onNewLeader().accept(holder));
+            outbox.callback("new-leader", () -> config.onNewLeader().accept(holder));
         }
     }
 
-    private static String holderOf(Optional<LockSnapshot> snapshot) {
-        return snapshot.flatMap(LockSnapshot::record).map(LeaderElectionRecord::holderIdentity).orElse("");
+    // ---- for StepDown ---------------------------------------------------------------------------------------
+
+    Term term() {
+        return term;
     }
 
-    // ---- records we write -----------------------------------------------------------------------------------
-
-    private LeaderElectionRecord acquisitionRecord() {
-        return Records.acquisition(known == null ? Optional.empty() : known.record(), identity,
-                config.leaseDuration(), clock.wallTime());
+    LockCalls calls() {
+        return calls;
     }
 
-    private LeaderElectionRecord renewalRecord() {
-        return Records.renewal(known.record().orElseThrow(), config.leaseDuration(), clock.wallTime());
+    Observation seen() {
+        return seen;
     }
 
-    private LeaderElectionRecord releaseRecord() {
-        return Records.release(known.record().orElseThrow(), lock.durationGranularity(), clock.wallTime());
+    Outbox outbox() {
+        return outbox;
     }
 
-    // ---- closing --------------------------------------------------------------------------------------------
+    boolean isClosed() {
+        return closed.isDone();
+    }
 
-    private void beginClose() {
-        if (closing || state == ElectorState.STOPPED) {
-            return;
-        }
-        closing = true;
+    void cancelDeadline() {
+        cancel(deadlineTimer);
+    }
+
+    void backOff(long nanos) {
+        nextCallAtNanos = clock.nanoTime() + nanos;
+    }
+
+    /** Closing: no more steps, no watch, and nobody waits for a next term. */
+    void quiesce() {
         cancel(stepTimer);
         closeWatch();
-        ElectorState before = state;
-        if (before == ElectorState.LEADING) {
-            abandonCall();
-            Term ended = endTerm();
-            transition(ElectorState.STOPPED, ended.term(), "closed");
-            // release only once the stopped-leading callback has finished, so that the next leader can never
-            // start while this one still works
-            outbox.add(() -> callbacks.submit("release", () -> { })
-                    .whenComplete((ignored, error) -> onScheduler(this::continueClose)));
-            return;
-        }
-        transition(ElectorState.STOPPED, 0, "closed");
-        if (call == null || !(call.kind == Kind.ACQUIRE || call.kind == Kind.CREATE)) {
-            abandonCall();
-            continueClose();
-        } // else: an acquisition is in flight; its outcome decides whether we must release
+        List<CompletableFuture<Leadership>> waiting = List.copyOf(waiters);
+        waiters.clear();
+        waiting.forEach(w -> outbox.signal(() -> w.completeExceptionally(
+                new IllegalStateException(name + " closed before it led again"))));
     }
 
-    private void continueClose() {
-        if (closed.isDone() || call != null) {
-            return;
-        }
-        // only a record carrying the term this incarnation wrote is ours to release: a restarted process with the
-        // same identity may hold the lock by now
-        boolean holding = known != null && known.record()
-                .map(r -> r.isHeldBy(identity) && r.leaderTransitions() == writtenTerm).orElse(false);
-        if (config.releaseOnClose() && releaseAttempts < 2) {
-            if (recheck) {
-                recheck = false;
-                issue(Kind.READ);
-                return;
-            }
-            if (holding) {
-                releaseAttempts++;
-                issue(Kind.RELEASE);
-                return;
-            }
-        }
-        if (holding && config.releaseOnClose()) {
-            log.warn("{}: could not release the lock; followers take over once it expires", name);
-        }
-        outbox.add(() -> {
+    /** The last step of closing: close the lock, then complete the future after every callback. */
+    void finishClose() {
+        outbox.afterwards(() -> {
             try {
                 lock.close();
             } catch (RuntimeException e) {
                 log.warn("{}: closing the lock failed", name, e);
             } finally {
-                closed.complete(null);
+                outbox.callback("closed", () -> closed.complete(null));
             }
         });
     }
@@ -505,7 +524,7 @@ public final class ElectionLoop implements LockListener {
         if (watch != null) {
             AutoCloseable w = watch;
             watch = null;
-            outbox.add(() -> {
+            outbox.afterwards(() -> {
                 try {
                     w.close();
                 } catch (Exception e) {
@@ -517,57 +536,15 @@ public final class ElectionLoop implements LockListener {
 
     // ---- plumbing -------------------------------------------------------------------------------------------
 
-    private void transition(ElectorState to, long termNumber, String reason) {
+    void transition(ElectorState to, long termNumber, String reason, Cause cause, Duration latency) {
         ElectorState from = state;
         state = to;
-        if (to == ElectorState.LEADING || from == ElectorState.LEADING) {
-            log.info("{}: {} -> {} (term {}, {})", name, from, to, termNumber, reason);
-        } else {
-            log.info("{}: {} -> {} ({})", name, from, to, reason);
-        }
-        config.listener().ifPresent(listener -> {
-            StateChange change = new StateChange(identity, lock.describe(), from, to, termNumber, reason,
-                    clock.wallTime(), cause(from, to, reason), java.time.Duration.ZERO);
-            emit("listener", () -> listener.onTransition(change));
-        });
-    }
-
-    // TODO(issue 7): pass the cause from each call site instead of deriving it from the reason
-    private static StateChange.Cause cause(ElectorState from, ElectorState to, String reason) {
-        if (to == ElectorState.STOPPED) {
-            return StateChange.Cause.CLOSED;
-        }
-        if (to == ElectorState.LEADING) {
-            return StateChange.Cause.ACQUIRED;
-        }
-        if (from == ElectorState.LEADING) {
-            return reason.startsWith("renew deadline") ? StateChange.Cause.RENEW_DEADLINE : StateChange.Cause.LOST;
-        }
-        return StateChange.Cause.STARTED;
-    }
-
-    private void emit(String what, Runnable callback) {
-        outbox.add(() -> callbacks.submit(what, callback));
-    }
-
-    private void abandonCall() {
-        if (call != null) {
-            cancel(call.timeout);
-            call = null;
-        }
+        reports.transition(from, to, termNumber, reason, cause, latency);
     }
 
     private void wakeAt(long nanos) {
         cancel(stepTimer);
         stepTimer = clock.schedule(() -> locked(this::step), Duration.ofNanos(Math.max(0, nanos - clock.nanoTime())));
-    }
-
-    private long pollNanos() {
-        return delays.pollNanos();
-    }
-
-    private long backoffNanos() {
-        return delays.backoffNanos(failures);
     }
 
     private static void cancel(Cancellable cancellable) {
@@ -576,7 +553,7 @@ public final class ElectionLoop implements LockListener {
         }
     }
 
-    private void onScheduler(Runnable task) {
+    void onScheduler(Runnable task) {
         clock.execute(() -> locked(() -> {
             if (!closed.isDone()) {
                 task.run();
@@ -584,18 +561,33 @@ public final class ElectionLoop implements LockListener {
         }));
     }
 
-    private void locked(Runnable task) {
+    /**
+     * Runs one step under the mutex, then its effects outside it. A step that throws is logged and the loop
+     * tries again a retry period later: no task dies silently.
+     */
+    void locked(Runnable task) {
         List<Runnable> effects;
         synchronized (mutex) {
             try {
                 task.run();
+            } catch (RuntimeException e) {
+                recover(e);
             } finally {
-                effects = new ArrayList<>(outbox);
-                outbox.clear();
+                effects = outbox.take();
             }
         }
-        for (Runnable effect : effects) {
-            effect.run();
+        outbox.flush(effects);
+    }
+
+    private void recover(RuntimeException e) {
+        log.error("{}: a step of the election loop failed; trying again in {}", name, config.retryPeriod(), e);
+        haveRead = false;
+        failures++;
+        try {
+            cancel(stepTimer);
+            stepTimer = clock.schedule(() -> locked(leaving::next), config.retryPeriod());
+        } catch (RuntimeException again) {
+            log.error("{}: could not schedule the retry", name, again);
         }
     }
 }

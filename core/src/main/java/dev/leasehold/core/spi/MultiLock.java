@@ -15,13 +15,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A rollout goes in three steps: (1) old electors use the primary alone; (2) electors are replaced, one by
  * one, by electors on this multi-lock; (3) once none uses the primary alone, electors are replaced by electors
  * on the secondary alone. In step 2 every candidate writes the primary first with compare-and-swap, so the
- * primary decides; in step 3 every candidate writes the secondary, so the secondary decides.
+ * primary decides; in step 3 every candidate writes the secondary, so the secondary decides. Begin step 3 only
+ * once a multi-lock elector has led (acquired) in step 2: its write carries the higher term count of the two
+ * objects to the secondary, so terms keep rising across the move; an elector on the secondary alone started
+ * before that would count terms from the secondary's own (lower) count.
  *
  * <ul>
  *   <li>{@link #get()} reads both. When both name the same holder, the primary's record is returned; when they
  *       disagree (someone holds only one of them), the holder is {@value #UNKNOWN_HOLDER}, so that the
  *       elector waits a full lease duration after the last change it saw on either object. When only one
- *       exists, its record is returned. The version combines both objects' versions.</li>
+ *       exists, its record is returned. The transition count is the higher of the two, so that a term issued on
+ *       either object is never issued again; while the holders disagree, the lease is the longer of the two (one
+ *       side may be a release, which declares the shortest lease). The version combines both objects' versions.</li>
  *   <li>{@link #update(LockSnapshot, LeaderElectionRecord)} writes the primary, then the secondary, each as a
  *       compare-and-swap against its own version (creating one that did not exist); any conflict fails the
  *       whole update, which the elector then re-reads.</li>
@@ -130,8 +135,17 @@ public final class MultiLock implements ResourceLock {
         if (pr.isEmpty() || sr.isEmpty()) {
             return Optional.of(LockSnapshot.of(pr.or(() -> sr).orElseThrow(), version));
         }
-        LeaderElectionRecord record = pr.get().holderIdentity().equals(sr.get().holderIdentity())
-                ? pr.get() : pr.get().withHolder(UNKNOWN_HOLDER);
+        LeaderElectionRecord p0 = pr.get();
+        LeaderElectionRecord record = p0.holderIdentity().equals(sr.get().holderIdentity())
+                ? p0 : p0.withHolder(UNKNOWN_HOLDER);
+        // the higher of the two counts, so that no term already issued on either object is issued again; while
+        // the holders disagree, the longer of the two leases (one side may be a release, declaring one second)
+        LeaderElectionRecord s0 = sr.get();
+        long transitions = Math.max(p0.leaderTransitions(), s0.leaderTransitions());
+        Duration lease = record == p0 || p0.leaseDuration().compareTo(s0.leaseDuration()) >= 0
+                ? p0.leaseDuration() : s0.leaseDuration();
+        record = new LeaderElectionRecord(record.holderIdentity(), lease, record.acquireTime(),
+                record.renewTime(), transitions, record.preferredHolder());
         return Optional.of(LockSnapshot.of(record, version));
     }
 

@@ -23,18 +23,21 @@ class SimulationTest {
         long wallStart = System.nanoTime();
         Duration simulated = Duration.ZERO;
         int ran = 0;
-        if (replay != null) {
-            simulated = new Scenario(Long.parseLong(replay)).run();
-            ran = 1;
-        } else {
-            for (long seed = first; seed < first + schedules; seed++) {
-                simulated = simulated.plus(new Scenario(seed).run());
-                ran++;
-            }
+        int admin = 0;
+        int limitOverlaps = 0;
+        long from = replay != null ? Long.parseLong(replay) : first;
+        long to = replay != null ? from + 1 : first + schedules;
+        for (long seed = from; seed < to; seed++) {
+            Scenario scenario = new Scenario(seed);
+            simulated = simulated.plus(scenario.run());
+            ran++;
+            admin += scenario.adminFaults() ? 1 : 0;
+            limitOverlaps += scenario.limitOverlaps();
         }
         Duration wall = Duration.ofNanos(System.nanoTime() - wallStart);
-        String summary = String.format("SIMULATION schedules=%d virtual_hours=%.1f wall_seconds=%.1f", ran,
-                simulated.toMillis() / 3_600_000.0, wall.toMillis() / 1000.0);
+        String summary = String.format("SIMULATION schedules=%d with_admin_faults=%d virtual_hours=%.1f "
+                + "wall_seconds=%.1f documented_limit_overlaps=%d", ran, admin, simulated.toMillis() / 3_600_000.0,
+                wall.toMillis() / 1000.0, limitOverlaps);
         log.info(summary);
         System.out.println(summary);
         assertThat(ran).isEqualTo(replay != null ? 1 : schedules);

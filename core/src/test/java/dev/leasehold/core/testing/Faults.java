@@ -23,6 +23,12 @@ public final class Faults {
     public volatile double dropNotificationRate;
     /** Cut off: every call hangs and the watch is down. */
     public volatile boolean partitioned;
+    /** Each change notification is held back by up to this much more (so it may arrive stale, or reordered). */
+    public volatile Duration notificationDelay = Duration.ZERO;
+    /** The call reaches the store only {@link #lateApplyDelay} later and its answer never comes back. */
+    public volatile double lateApplyRate;
+    /** How late a late-applied call reaches the store. */
+    public volatile Duration lateApplyDelay = Duration.ZERO;
 
     public Faults latency(Duration min, Duration max) {
         this.minLatency = min;
@@ -40,5 +46,7 @@ public final class Faults {
         spuriousConflictRate = 0;
         dropNotificationRate = 0;
         partitioned = false;
+        notificationDelay = Duration.ZERO;
+        lateApplyRate = 0;
     }
 }

@@ -89,11 +89,12 @@ public final class InMemoryLock implements ResourceLock {
             if (faults.partitioned || random.nextDouble() < faults.dropNotificationRate) {
                 return;
             }
+            long extra = (long) (random.nextDouble() * faults.notificationDelay.toNanos());
             later(() -> {
                 if (!closed) {
                     snapshot.ifPresentOrElse(listener::changed, listener::deleted);
                 }
-            });
+            }, extra);
         };
         this.listener = listener;
         store.addWatcher(watcher);
@@ -141,6 +142,16 @@ public final class InMemoryLock implements ResourceLock {
         if (faults.partitioned || random.nextDouble() < faults.hangRate) {
             return answer;
         }
+        if (random.nextDouble() < faults.lateApplyRate) {
+            later(() -> {
+                try {
+                    operation.get(); // applied long after the caller gave up; nobody hears the answer
+                } catch (RuntimeException e) {
+                    // a late conflict changes nothing
+                }
+            }, faults.lateApplyDelay.toNanos());
+            return answer;
+        }
         if (random.nextDouble() < faults.errorRate) {
             later(() -> answer.completeExceptionally(new LockUnavailableException("injected error")));
             return answer;
@@ -168,6 +179,10 @@ public final class InMemoryLock implements ResourceLock {
     }
 
     private void later(Runnable task) {
+        later(task, 0);
+    }
+
+    private void later(Runnable task, long extraNanos) {
         if (time == null) {
             task.run();
             return;
@@ -175,6 +190,6 @@ public final class InMemoryLock implements ResourceLock {
         long min = faults.minLatency.toNanos();
         long max = faults.maxLatency.toNanos();
         long delay = max > min ? min + (long) (random.nextDouble() * (max - min)) : min;
-        time.schedule(task, delay);
+        time.schedule(task, delay + extraNanos);
     }
 }

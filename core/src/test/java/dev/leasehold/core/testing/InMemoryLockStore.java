@@ -87,6 +87,18 @@ public final class InMemoryLockStore {
         notifyWatchers(Optional.of(result));
     }
 
+    /**
+     * Puts the store back to an earlier state, version included, as an API server restored from an old etcd
+     * backup might; later writes still get fresh versions.
+     */
+    public void rollback(LockSnapshot earlier) {
+        synchronized (this) {
+            current = earlier;
+            writes++;
+        }
+        notifyWatchers(Optional.of(earlier));
+    }
+
     public void delete() {
         synchronized (this) {
             current = null;

@@ -18,7 +18,7 @@ public final class VirtualScheduler {
 
     private final PriorityQueue<Task> queue = new PriorityQueue<>((a, b) ->
             a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
-    private long now;
+    private volatile long now;
     private long seq;
     private Runnable afterEachTask = () -> { };
 
@@ -36,8 +36,11 @@ public final class VirtualScheduler {
         this.afterEachTask = check;
     }
 
-    /** Schedules {@code task} after {@code delayNanos} of true time. */
-    public void schedule(Runnable task, long delayNanos) {
+    /**
+     * Schedules {@code task} after {@code delayNanos} of true time. Safe from any thread (a real callback thread
+     * may hand work back to the elector), though tasks only run on the thread that runs the time.
+     */
+    public synchronized void schedule(Runnable task, long delayNanos) {
         queue.add(new Task(now + Math.max(0, delayNanos), seq++, task));
     }
 
@@ -47,13 +50,19 @@ public final class VirtualScheduler {
     }
 
     public void runUntil(long until) {
-        while (!queue.isEmpty() && queue.peek().at <= until) {
-            Task task = queue.poll();
-            now = task.at;
+        while (true) {
+            Task task;
+            synchronized (this) {
+                if (queue.isEmpty() || queue.peek().at > until) {
+                    now = Math.max(now, until);
+                    return;
+                }
+                task = queue.poll();
+                now = task.at;
+            }
             task.body.run();
             afterEachTask.run();
         }
-        now = Math.max(now, until);
     }
 
     /** A perfect clock with no drift. */

@@ -1,0 +1,56 @@
+package dev.leasehold.core.internal;
+
+import dev.leasehold.core.ElectionConfig;
+import dev.leasehold.core.ElectionScheduler;
+import dev.leasehold.core.ElectorState;
+import dev.leasehold.core.LeaderElector;
+import dev.leasehold.core.LockCall;
+import dev.leasehold.core.StateChange;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What an elector tells people and listeners: one INFO line per state change, a {@link StateChange} per
+ * transition and a {@link LockCall} per acquire, renew and release outcome, queued in order with the callbacks.
+ */
+final class Reports {
+
+    private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
+
+    private final ElectionConfig config;
+    private final ElectionScheduler clock;
+    private final Outbox outbox;
+    private final String name;
+    private final String lock;
+
+    Reports(ElectionConfig config, Outbox outbox, String name) {
+        this.config = config;
+        this.clock = config.scheduler();
+        this.outbox = outbox;
+        this.name = name;
+        this.lock = config.lock().describe();
+    }
+
+    void transition(ElectorState from, ElectorState to, long term, String reason, StateChange.Cause cause,
+            Duration takeoverLatency) {
+        if (to == ElectorState.LEADING || from == ElectorState.LEADING) {
+            log.info("{}: {} -> {} (term {}, {})", name, from, to, term, reason);
+        } else {
+            log.info("{}: {} -> {} ({})", name, from, to, reason);
+        }
+        config.listener().ifPresent(listener -> {
+            StateChange change = new StateChange(config.identity(), lock, from, to, term, reason, clock.wallTime(),
+                    cause, takeoverLatency);
+            outbox.callback("listener", () -> listener.onTransition(change));
+        });
+    }
+
+    void lockCall(LockCall.Kind kind, LockCall.Outcome outcome, long startNanos, long term) {
+        config.listener().ifPresent(listener -> {
+            LockCall call = new LockCall(config.identity(), lock, kind, outcome,
+                    Duration.ofNanos(Math.max(0, clock.nanoTime() - startNanos)), term, clock.wallTime());
+            outbox.callback("listener", () -> listener.onLockCall(call));
+        });
+    }
+}
