@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** The meters of two candidates on virtual time, read from real Prometheus scrapes. */
@@ -90,7 +89,6 @@ class ElectorMetricsTest {
     }
 
     @Test
-    @Disabled("needs onLockCall emitted by core (issue 7 branch)")
     void leaseRemainingIsRefilledByEachRenew() {
         Instrumented a = candidate("a");
         fixture.run(Duration.ofSeconds(10));
@@ -100,7 +98,6 @@ class ElectorMetricsTest {
     }
 
     @Test
-    @Disabled("needs onLockCall emitted by core (issue 7 branch)")
     void lockCallTimersCountAcquiresAndRenewsByOutcome() {
         Instrumented a = candidate("a");
         fixture.run(Duration.ofSeconds(10));
@@ -122,7 +119,6 @@ class ElectorMetricsTest {
     }
 
     @Test
-    @Disabled("needs takeoverLatency measured by core (issue 7 branch)")
     void takeoverLatencyIsTheNewLeadersDelayBeyondTheExpiry() {
         Instrumented a = candidate("a");
         fixture.run(Duration.ofMillis(100));
