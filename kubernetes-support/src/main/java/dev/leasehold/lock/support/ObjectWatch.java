@@ -3,10 +3,12 @@ package dev.leasehold.lock.support;
 import dev.leasehold.core.spi.LockListener;
 import dev.leasehold.core.spi.LockSnapshot;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.internal.BaseOperation;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -78,14 +80,36 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
             }
             myGeneration = ++generation;
         }
-        // fabric8 blocks until the watch is established, for ever if the API server does not answer: bound it
-        calls.runWatchSetup(() -> {
-            Watch watch = resource.watch(new Events(myGeneration));
-            if (!adopt(myGeneration, watch)) {
-                watch.close();
+        Events events = new Events(myGeneration);
+        CompletableFuture<Watch> started;
+        if (resource instanceof BaseOperation<?, ?, ?> operation) {
+            // fabric8's asynchronous start: no thread waits for a silent API server
+            @SuppressWarnings("unchecked")
+            BaseOperation<T, ?, ?> typed = (BaseOperation<T, ?, ?>) operation;
+            CompletableFuture<? extends Watch> submitted;
+            try {
+                submitted = typed.submitWatch(new ListOptions(), events);
+            } catch (RuntimeException e) {
+                submitted = CompletableFuture.failedFuture(e);
             }
-            return watch;
-        }).whenComplete((watch, failure) -> {
+            // a watch that comes up after its attempt was given up is closed at once
+            submitted.thenAccept(watch -> {
+                if (!adopt(myGeneration, watch)) {
+                    watch.close();
+                }
+            });
+            started = calls.bound("watch", submitted.thenApply(watch -> (Watch) watch));
+        } else {
+            // fabric8 blocks until the watch is established, for ever if the API server does not answer: bound it
+            started = calls.runWatchSetup(() -> {
+                Watch watch = resource.watch(events);
+                if (!adopt(myGeneration, watch)) {
+                    watch.close();
+                }
+                return watch;
+            });
+        }
+        started.whenComplete((watch, failure) -> {
             if (failure != null) {
                 LOG.debug("watch on {} could not be established: {}", object, failure.toString());
                 lost(myGeneration, failure);
