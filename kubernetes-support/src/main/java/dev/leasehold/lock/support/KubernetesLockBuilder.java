@@ -17,8 +17,12 @@ import java.util.regex.Pattern;
  */
 public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L>, L extends ResourceLock> {
 
-    /** The default bound of one API call; keep it well under the elector's renew deadline. */
-    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * The default bound of one API call: 1 s, at most the elector's own call timeout (a third of its renew
+     * deadline) for every renew deadline from 3 s up, so that the default lock fits both client-go's 15/10/2 s
+     * and the quick 4/3/1 s timings. The elector's builder rejects a lock whose call timeout exceeds its own.
+     */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(1);
 
     private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Pattern DNS1123_SUBDOMAIN =
@@ -65,8 +69,9 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
 
     /**
      * The longest one API call may take, fabric8's own retries included (they are turned off); default
-     * 2 s. Keep it at most the elector's call timeout (by default a third of its renew deadline): the elector
-     * abandons a call at its own timeout, and a longer lock timeout only keeps the abandoned call running.
+     * 1 s. It must be at most the elector's call timeout (by default a third of its renew deadline): the elector
+     * abandons a call at its own timeout, and a longer lock timeout would only keep the abandoned call running,
+     * so the elector's builder rejects that, naming both values.
      */
     public B callTimeout(Duration callTimeout) {
         this.callTimeout = callTimeout;

@@ -35,6 +35,24 @@ public abstract class KubernetesElectionContract extends MockApiBase {
                 .callTimeout(Duration.ofMillis(800)).build();
     }
 
+    /** One source of truth for call timeouts: the default lock fits the elector's defaults and 4/3/1 s. */
+    @Test
+    void theDefaultLockFitsTheElectorAndALongerLockTimeoutIsRejected() {
+        ResourceLock byDefault = builder().client(client).namespace(NAMESPACE).name(NAME).identity("a").build();
+        assertThat(byDefault.callTimeout()).contains(KubernetesLockBuilder.DEFAULT_CALL_TIMEOUT);
+        LeaderElector.builder().lock(byDefault).build().close();
+        LeaderElector.builder().lock(builder().client(client).namespace(NAMESPACE).name(NAME).identity("a").build())
+                .leaseDuration(Fleet.LEASE).renewDeadline(Fleet.RENEW_DEADLINE).retryPeriod(Fleet.RETRY).build()
+                .close();
+
+        ResourceLock slow = builder().client(client).namespace(NAMESPACE).name(NAME).identity("a")
+                .callTimeout(Duration.ofSeconds(2)).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LeaderElector.builder().lock(slow)
+                .leaseDuration(Fleet.LEASE).renewDeadline(Fleet.RENEW_DEADLINE).retryPeriod(Fleet.RETRY).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT1S").hasMessageContaining("PT2S").hasMessageContaining(slow.describe());
+    }
+
     @Test
     void aReleaseHandsOverAtOnceThroughTheWatchNotAtTheNextPoll() {
         List<String> seenByB = new CopyOnWriteArrayList<>();
