@@ -176,9 +176,8 @@ public final class LockCalls {
 
     private static ThreadPoolExecutor newPool(String name, int threads) {
         AtomicInteger count = new AtomicInteger();
-        // a call holds a thread at most for its call timeout, so a hung API server cannot starve the calls for
-        // long; idle threads end after 30 s so that a quiet JVM keeps none
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        // idle threads end after 5 s so that a quiet JVM (or one whose electors all closed) keeps none
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 5, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
                     thread.setDaemon(true);
