@@ -34,6 +34,7 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
     private String identity;
     private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
     private Supplier<Map<String, String>> annotations = Map::of;
+    private boolean sharedWatch;
 
     protected KubernetesLockBuilder() {
     }
@@ -92,6 +93,18 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
     }
 
     /**
+     * Whether to watch through one watch per kind and namespace, shared with every other lock on the same client
+     * that asks for it, instead of a watch of its own (default false). Many electors in one JVM then cost one
+     * connection and one event stream instead of one each. It needs {@code list} and {@code watch} on the kind in
+     * the namespace <em>without</em> {@code resourceNames} (a shared watch sees every object of the kind there),
+     * and each lock still reads its object after every (re-)establishment.
+     */
+    public B sharedWatch(boolean sharedWatch) {
+        this.sharedWatch = sharedWatch;
+        return self();
+    }
+
+    /**
      * Builds the lock.
      *
      * @throws IllegalArgumentException naming the parameter, the value and the rule it broke
@@ -119,7 +132,7 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
         if (annotations == null) {
             throw new IllegalArgumentException("annotations must not be null (use Map::of for none)");
         }
-        return new LockSettings(client, namespace, name, identity, callTimeout, annotations);
+        return new LockSettings(client, namespace, name, identity, callTimeout, annotations, sharedWatch);
     }
 
     private static void requireDns(String parameter, String value, Pattern pattern, int maxLength, String rule) {

@@ -49,7 +49,7 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
     private final LockCalls calls;
     private final AtomicReference<T> lastSeen = new AtomicReference<>();
     private final AtomicReference<String> lastUnreadableReason = new AtomicReference<>();
-    private final Set<ObjectWatch<T>> watches = ConcurrentHashMap.newKeySet();
+    private final Set<AutoCloseable> watches = ConcurrentHashMap.newKeySet();
 
     protected KubernetesObjectLock(LockSettings settings, Class<T> type, String kind) {
         this.settings = settings;
@@ -57,7 +57,7 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
         this.description = kind + " " + settings.namespace() + "/" + settings.name();
         this.requests = new ObjectRequests<>(LockCalls.boundedClient(settings.client(), settings.callTimeout()), type,
                 settings.namespace(), settings.name(), settings.callTimeout());
-        this.watchClient = LockCalls.watchClient(settings.client());
+        this.watchClient = settings.sharedWatch() ? null : LockCalls.watchClient(settings.client());
         this.calls = new LockCalls(description, settings.callTimeout());
     }
 
@@ -190,13 +190,21 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
     @Override
     public final Optional<AutoCloseable> watch(LockListener listener) {
         Objects.requireNonNull(listener, "listener");
-        ObjectWatch<T> watch = new ObjectWatch<>(description, resource(watchClient), this::seen, this::get, listener,
-                calls);
-        watches.add(watch);
-        watch.start();
+        AutoCloseable handle;
+        if (settings.sharedWatch()) {
+            handle = NamespaceWatch.register(settings.client(), type, settings.namespace(), settings.name(),
+                    settings.callTimeout(), this::seen, this::get, listener);
+        } else {
+            ObjectWatch<T> own = new ObjectWatch<>(description, resource(watchClient), this::seen, this::get,
+                    listener, calls);
+            own.start();
+            handle = own;
+        }
+        watches.add(handle);
         return Optional.of(() -> {
-            watches.remove(watch);
-            watch.close();
+            if (watches.remove(handle)) {
+                handle.close();
+            }
         });
     }
 
@@ -224,8 +232,15 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
     /** Stops this lock's watches. The client passed in stays open: it belongs to the caller. */
     @Override
     public void close() {
-        watches.forEach(ObjectWatch::close);
-        watches.clear();
+        for (AutoCloseable watch : watches) {
+            if (watches.remove(watch)) {
+                try {
+                    watch.close();
+                } catch (Exception e) {
+                    LOG.warn("closing a watch of {} failed", description, e);
+                }
+            }
+        }
         lastSeen.set(null);
     }
 }

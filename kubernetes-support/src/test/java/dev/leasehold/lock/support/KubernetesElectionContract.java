@@ -53,6 +53,41 @@ public abstract class KubernetesElectionContract extends MockApiBase {
                 .hasMessageContaining("PT1S").hasMessageContaining("PT2S").hasMessageContaining(slow.describe());
     }
 
+    /** Opt-in shared watch: one watch per namespace for the locks on one client, informer-style. */
+    @Test
+    void aSharedNamespaceWatchHandsOverAtOnceAndEndsWithItsLastLock() {
+        int openBefore = NonBlockingWatchSends.openWatches();
+        List<String> seenByB = new CopyOnWriteArrayList<>();
+        LeaderElector a = LeaderElector.builder().lock(shared("a")).leaseDuration(Duration.ofSeconds(30))
+                .renewDeadline(Duration.ofSeconds(20)).retryPeriod(Duration.ofSeconds(15)).build();
+        LeaderElector b = LeaderElector.builder().lock(shared("b")).leaseDuration(Duration.ofSeconds(30))
+                .renewDeadline(Duration.ofSeconds(20)).retryPeriod(Duration.ofSeconds(15))
+                .onNewLeader(seenByB::add).build();
+        // a lock of another name in the namespace: its changes must not reach a or b as theirs
+        ResourceLock other = builder().client(client).namespace(NAMESPACE).name(NAME + "-other").identity("o")
+                .sharedWatch(true).build();
+        RecordingListener otherEvents = new RecordingListener();
+        try (a; b; other; AutoCloseable otherWatch = other.watch(otherEvents).orElseThrow()) {
+            a.start();
+            await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+            b.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> seenByB.contains("a"));
+            assertThat(NonBlockingWatchSends.openWatches() - openBefore).as("one watch for three locks").isEqualTo(1);
+            a.close();
+            // B polls every 15 s (±20 %): only the shared watch can make it act this soon
+            await().atMost(Duration.ofSeconds(5)).until(b::isLeader);
+            assertThat(otherEvents.sawHolder("a")).isFalse();
+            assertThat(otherEvents.sawHolder("b")).isFalse();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> NonBlockingWatchSends.openWatches() == openBefore);
+    }
+
+    private ResourceLock shared(String identity) {
+        return builder().client(client).namespace(NAMESPACE).name(NAME).identity(identity).sharedWatch(true).build();
+    }
+
     @Test
     void aReleaseHandsOverAtOnceThroughTheWatchNotAtTheNextPoll() {
         List<String> seenByB = new CopyOnWriteArrayList<>();
