@@ -55,9 +55,9 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
         this.settings = settings;
         this.type = type;
         this.description = kind + " " + settings.namespace() + "/" + settings.name();
-        this.requests = new ObjectRequests<>(LockCalls.boundedClient(settings.client(), settings.callTimeout()), type,
+        this.requests = new ObjectRequests<>(LockCalls.sharedBoundedClient(settings.client(), settings.callTimeout()), type,
                 settings.namespace(), settings.name(), settings.callTimeout());
-        this.watchClient = settings.sharedWatch() ? null : LockCalls.watchClient(settings.client());
+        this.watchClient = settings.sharedWatch() ? null : LockCalls.sharedWatchClient(settings.client());
         this.calls = new LockCalls(description, settings.callTimeout());
     }
 

@@ -60,6 +60,32 @@ public final class LockCalls {
         return client.newClient(config).adapt(KubernetesClient.class);
     }
 
+    /** Bounded views already made, per user client (held weakly) and call timeout: locks on one client share them. */
+    private static final java.util.Map<KubernetesClient, java.util.Map<Duration, KubernetesClient>> BOUNDED =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * The {@linkplain #boundedClient bounded view} of {@code client} for {@code callTimeout}, made once and shared
+     * by every lock on that client with that timeout (a view per lock costs heap and adds nothing).
+     */
+    static KubernetesClient sharedBoundedClient(KubernetesClient client, Duration callTimeout) {
+        synchronized (BOUNDED) {
+            return BOUNDED.computeIfAbsent(client, c -> new java.util.concurrent.ConcurrentHashMap<>())
+                    .computeIfAbsent(callTimeout, timeout -> boundedClient(client, timeout));
+        }
+    }
+
+    /** Watch views already made, per user client (held weakly). */
+    private static final java.util.Map<KubernetesClient, KubernetesClient> WATCHING =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** The {@linkplain #watchClient watch view} of {@code client}, made once and shared by every lock on it. */
+    static KubernetesClient sharedWatchClient(KubernetesClient client) {
+        synchronized (WATCHING) {
+            return WATCHING.computeIfAbsent(client, LockCalls::watchClient);
+        }
+    }
+
     /**
      * A view of {@code client} for watches: fabric8 does not reconnect on its own (the lock does, and reports
      * the gap to its listener), and requests are not retried.

@@ -61,7 +61,7 @@ final class NamespaceWatch<T extends HasMetadata> implements ObjectWatch.WatchSi
         this.key = key;
         String description = "every " + type.getSimpleName() + " in " + namespace;
         this.watch = new ObjectWatch<>(description,
-                LockCalls.watchClient(userClient).resources(type).inNamespace(namespace), this,
+                LockCalls.sharedWatchClient(userClient).resources(type).inNamespace(namespace), this,
                 new LockCalls(description, callTimeout));
     }
 
