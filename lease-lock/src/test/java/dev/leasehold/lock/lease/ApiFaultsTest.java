@@ -76,11 +76,17 @@ class ApiFaultsTest extends MockApiBase {
         return new Candidate(via, identity, true, violations, all);
     }
 
+    /** A candidate that is started alone and awaited as leader, before any other starts. */
+    private Candidate leader(KubernetesClient via, String identity, boolean releaseOnClose) {
+        Candidate first = new Candidate(via, identity, releaseOnClose, violations, all);
+        await().atMost(Duration.ofSeconds(10)).until(first::leading);
+        return first;
+    }
+
     @Test
     void anApiThatStallsWhileLeadingEndsTheTermByTheRenewDeadlineStrictlyBeforeAFollowerAcquires() {
         FaultProxy proxy = api.proxy();
-        try (Candidate a = candidate(api.clientVia(proxy), "a"); Candidate b = candidate(client, "b")) {
-            await().atMost(Duration.ofSeconds(10)).until(a::leading);
+        try (Candidate a = leader(api.clientVia(proxy), "a", true); Candidate b = candidate(client, "b")) {
             await().atMost(Duration.ofSeconds(10)).until(() -> b.elector.currentLeader().orElse("").equals("a"));
             Leadership term = a.leadership.get();
             long cut = System.nanoTime();
@@ -100,8 +106,7 @@ class ApiFaultsTest extends MockApiBase {
     @Test
     void tooManyRequestsIsBackedOffWithoutHammeringAndTheFollowerRecoversWhenHealed() throws Exception {
         FaultProxy proxy = api.proxy();
-        try (Candidate a = candidate(client, "a"); Candidate b = candidate(api.clientVia(proxy), "b")) {
-            await().atMost(Duration.ofSeconds(10)).until(a::leading);
+        try (Candidate a = leader(client, "a", true); Candidate b = candidate(api.clientVia(proxy), "b")) {
             await().atMost(Duration.ofSeconds(10)).until(() -> b.elector.currentLeader().orElse("").equals("a"));
             proxy.mode(FaultProxy.Mode.TOO_MANY_REQUESTS);
             long before = proxy.connections();
@@ -122,9 +127,8 @@ class ApiFaultsTest extends MockApiBase {
     @Test
     void aWatchBrokenOverAndOverStillTakesOverWithinLeasePlusRetryAfterACrash() throws Exception {
         FaultProxy proxy = api.proxy();
-        Candidate a = new Candidate(client, "a", false, violations, all);
+        Candidate a = leader(client, "a", false);
         try (a; Candidate b = candidate(api.clientVia(proxy), "b")) {
-            await().atMost(Duration.ofSeconds(10)).until(a::leading);
             await().atMost(Duration.ofSeconds(10)).until(() -> b.elector.currentLeader().orElse("").equals("a"));
             Thread breaker = new Thread(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
@@ -157,8 +161,7 @@ class ApiFaultsTest extends MockApiBase {
     @Test
     void aSilentlyDeadWatchStillTakesOverWithinLeasePlusRetry() throws Exception {
         FaultProxy proxy = api.proxy();
-        try (Candidate a = candidate(client, "a"); Candidate b = candidate(api.clientVia(proxy), "b")) {
-            await().atMost(Duration.ofSeconds(10)).until(a::leading);
+        try (Candidate a = leader(client, "a", true); Candidate b = candidate(api.clientVia(proxy), "b")) {
             await().atMost(Duration.ofSeconds(10)).until(() -> b.elector.currentLeader().orElse("").equals("a"));
             Thread.sleep(1000);
             // B's established watch goes quiet without closing; its reads and writes still pass
