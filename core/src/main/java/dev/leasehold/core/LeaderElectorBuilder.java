@@ -251,6 +251,12 @@ public final class LeaderElectorBuilder {
         positive("callTimeout", timeout);
         require(timeout.compareTo(renewDeadline) < 0, "callTimeout", timeout,
                 "must be below renewDeadline (" + renewDeadline + ")");
+        Optional<Duration> lockTimeout = lock.callTimeout();
+        require(lockTimeout.isEmpty() || lockTimeout.get().compareTo(timeout) <= 0, "callTimeout", timeout,
+                "is below the call timeout of " + lock.describe() + " (" + lockTimeout.orElse(null)
+                        + "): the elector would give up on calls the lock keeps running. Set the lock's callTimeout "
+                        + "to at most " + timeout + ", or raise the elector's callTimeout (by default a third of "
+                        + "renewDeadline) to at least " + lockTimeout.orElse(null));
         Duration granularity = lock.durationGranularity();
         require(leaseDuration.toNanos() % granularity.toNanos() == 0, "leaseDuration", leaseDuration,
                 "must be a whole multiple of " + granularity + ", the finest duration " + lock.describe()

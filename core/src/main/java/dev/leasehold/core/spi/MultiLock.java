@@ -80,6 +80,17 @@ public final class MultiLock implements ResourceLock {
         return "MultiLock(" + primary.describe() + " + " + secondary.describe() + ")";
     }
 
+    /** The longer of the two locks' call timeouts: a call of the multi-lock is a call of each. */
+    @Override
+    public Optional<Duration> callTimeout() {
+        Optional<Duration> p = primary.callTimeout();
+        Optional<Duration> s = secondary.callTimeout();
+        if (p.isEmpty() || s.isEmpty()) {
+            return p.isEmpty() ? s : p;
+        }
+        return Optional.of(p.get().compareTo(s.get()) >= 0 ? p.get() : s.get());
+    }
+
     @Override
     public Duration durationGranularity() {
         Duration p = primary.durationGranularity();

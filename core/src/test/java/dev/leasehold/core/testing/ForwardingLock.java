@@ -28,6 +28,11 @@ public class ForwardingLock implements ResourceLock {
     }
 
     @Override
+    public java.util.Optional<Duration> callTimeout() {
+        return inner.callTimeout();
+    }
+
+    @Override
     public Duration durationGranularity() {
         return inner.durationGranularity();
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.leasehold.core.spi.LeaderElectionRecord;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -34,10 +35,13 @@ import java.util.Optional;
  * needs {@code leaseDurationSeconds}), so no held record satisfies both: a fabric8 elector sharing the lock
  * simply fails to read it and stays a follower (safe, but it does not recognise the holder).
  *
- * <p>A <em>released</em> record (empty holder) is the exception: it is written in the shape all three readers
- * accept ({@code holderIdentity: ""}, {@code leaseDuration}, {@code MicroTime} times, {@code leaderTransitions}).
- * client-go reads it as released (its missing {@code leaseDurationSeconds} is irrelevant once nobody holds the
- * lock) and fabric8 can then acquire, so a graceful handover from Leasehold to a fabric8 elector works.
+ * <p>A <em>released</em> record is the exception: it is written in the shape all readers take as free at once:
+ * no {@code holderIdentity} at all (client-go reads it as empty, fabric8 and kubernetes-client/java as null, and
+ * kubernetes-client/java takes only a null holder as free), {@code leaseDuration: "PT1S"} (a reader that waits
+ * out the record's lease waits a second, as after client-go's own release), {@code MicroTime} times (fabric8
+ * requires both) and {@code leaderTransitions}. fabric8 rejects the unknown field {@code leaseDurationSeconds},
+ * so it is left out; client-go does not need it once nobody holds the lock. Only releases carry the one-second
+ * lease: a held record always carries the holder's real lease duration.
  */
 public final class AnnotationRecordCodec {
 
@@ -45,21 +49,29 @@ public final class AnnotationRecordCodec {
     public static final String ANNOTATION = "control-plane.alpha.kubernetes.io/leader";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * The lease duration a release carries, as client-go's release does: a reader that ignores an empty holder
+     * and waits out the record's lease waits at most this.
+     */
+    public static final Duration RELEASED_LEASE = Duration.ofSeconds(1);
+    /** The longest lease duration a record may carry: Kubernetes keeps seconds in an int32. */
+    static final Duration MAX_LEASE = Duration.ofSeconds(Integer.MAX_VALUE);
 
     private AnnotationRecordCodec() {
     }
 
-    /** The JSON to store: client-go's format for a held record, the portable shape for a released one. */
+    /** The JSON to store: client-go's format for a held record, the portable release for a released one. */
     public static String write(LeaderElectionRecord record, Instant now) {
         int seconds = WholeSeconds.of("leaseDuration", record.leaseDuration());
         ObjectNode node = MAPPER.createObjectNode();
-        node.put("holderIdentity", record.holderIdentity());
         if (record.isReleased()) {
-            // fabric8 needs both times and its own duration field; see the class comment
-            node.put("leaseDuration", Duration.ofSeconds(seconds).toString());
+            // no holder at all, a one-second lease and both times: every reader sees it free (see the class
+            // comment); only a release carries the one-second lease, never a held record
+            node.put("leaseDuration", RELEASED_LEASE.toString());
             node.put("acquireTime", KubeTimes.formatMicros(record.acquireTime().orElse(now)));
             node.put("renewTime", KubeTimes.formatMicros(record.renewTime().orElse(now)));
         } else {
+            node.put("holderIdentity", record.holderIdentity());
             node.put("leaseDurationSeconds", seconds);
             putTime(node, "acquireTime", record.acquireTime());
             putTime(node, "renewTime", record.renewTime());
@@ -118,13 +130,12 @@ public final class AnnotationRecordCodec {
             } else if (iso.isTextual()) {
                 try {
                     result = Optional.of(Duration.parse(iso.asText()));
-                } catch (DateTimeParseException e) {
+                } catch (DateTimeParseException | ArithmeticException e) {
                     throw new RecordFormatException("leaseDuration is not an ISO-8601 duration: \"" + iso.asText()
                             + "\"");
                 }
             } else if (iso.isNumber()) {
-                // Jackson's numeric form of a Duration: seconds with an optional fraction
-                result = Optional.of(Duration.ofNanos(iso.decimalValue().movePointRight(9).longValue()));
+                result = Optional.of(numericSeconds(iso));
             } else {
                 throw new RecordFormatException("leaseDuration is neither a string nor a number: " + iso);
             }
@@ -132,7 +143,31 @@ public final class AnnotationRecordCodec {
         if (result.isPresent() && result.get().isNegative()) {
             throw new RecordFormatException("lease duration is negative: " + result.get());
         }
+        if (result.isPresent() && result.get().compareTo(MAX_LEASE) > 0) {
+            throw new RecordFormatException("lease duration " + result.get() + " is out of range (at most "
+                    + MAX_LEASE.getSeconds() + " s, Kubernetes' int32 seconds)");
+        }
         return result;
+    }
+
+    /**
+     * Jackson's numeric form of a Duration: seconds with an optional fraction of at most nine digits, parsed
+     * exactly (a value that does not fit is an error, never wrapped around or rounded).
+     */
+    private static Duration numericSeconds(JsonNode value) {
+        BigDecimal seconds = value.decimalValue();
+        if (seconds.signum() < 0) {
+            throw new RecordFormatException("leaseDuration is negative: " + value);
+        }
+        if (seconds.compareTo(BigDecimal.valueOf(MAX_LEASE.getSeconds())) > 0) {
+            throw new RecordFormatException("leaseDuration " + value + " s is out of range (at most "
+                    + MAX_LEASE.getSeconds() + " s, Kubernetes' int32 seconds)");
+        }
+        try {
+            return Duration.ofNanos(seconds.movePointRight(9).longValueExact());
+        } catch (ArithmeticException e) {
+            throw new RecordFormatException("leaseDuration " + value + " s has more than nine fractional digits");
+        }
     }
 
     private static Optional<String> text(JsonNode node, String field) {
@@ -152,7 +187,7 @@ public final class AnnotationRecordCodec {
             return Optional.empty();
         }
         if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-            throw new RecordFormatException(field + " is not an integer: " + value);
+            throw new RecordFormatException(field + " is not an integer within the range of a long: " + value);
         }
         return Optional.of(value.asLong());
     }

@@ -17,8 +17,12 @@ import java.util.regex.Pattern;
  */
 public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L>, L extends ResourceLock> {
 
-    /** The default bound of one API call; keep it well under the elector's renew deadline. */
-    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * The default bound of one API call: 1 s, at most the elector's own call timeout (a third of its renew
+     * deadline) for every renew deadline from 3 s up, so that the default lock fits both client-go's 15/10/2 s
+     * and the quick 4/3/1 s timings. The elector's builder rejects a lock whose call timeout exceeds its own.
+     */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(1);
 
     private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Pattern DNS1123_SUBDOMAIN =
@@ -30,6 +34,7 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
     private String identity;
     private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
     private Supplier<Map<String, String>> annotations = Map::of;
+    private boolean sharedWatch;
 
     protected KubernetesLockBuilder() {
     }
@@ -65,8 +70,9 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
 
     /**
      * The longest one API call may take, fabric8's own retries included (they are turned off); default
-     * 2 s. Keep it at most the elector's call timeout (by default a third of its renew deadline): the elector
-     * abandons a call at its own timeout, and a longer lock timeout only keeps the abandoned call running.
+     * 1 s. It must be at most the elector's call timeout (by default a third of its renew deadline): the elector
+     * abandons a call at its own timeout, and a longer lock timeout would only keep the abandoned call running,
+     * so the elector's builder rejects that, naming both values.
      */
     public B callTimeout(Duration callTimeout) {
         this.callTimeout = callTimeout;
@@ -83,6 +89,18 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
      */
     public B annotations(Supplier<Map<String, String>> annotations) {
         this.annotations = annotations;
+        return self();
+    }
+
+    /**
+     * Whether to watch through one watch per kind and namespace, shared with every other lock on the same client
+     * that asks for it, instead of a watch of its own (default false). Many electors in one JVM then cost one
+     * connection and one event stream instead of one each. It needs {@code list} and {@code watch} on the kind in
+     * the namespace <em>without</em> {@code resourceNames} (a shared watch sees every object of the kind there),
+     * and each lock still reads its object after every (re-)establishment.
+     */
+    public B sharedWatch(boolean sharedWatch) {
+        this.sharedWatch = sharedWatch;
         return self();
     }
 
@@ -114,7 +132,7 @@ public abstract class KubernetesLockBuilder<B extends KubernetesLockBuilder<B, L
         if (annotations == null) {
             throw new IllegalArgumentException("annotations must not be null (use Map::of for none)");
         }
-        return new LockSettings(client, namespace, name, identity, callTimeout, annotations);
+        return new LockSettings(client, namespace, name, identity, callTimeout, annotations, sharedWatch);
     }
 
     private static void requireDns(String parameter, String value, Pattern pattern, int maxLength, String rule) {

@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -43,19 +44,20 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
     private final LockSettings settings;
     private final Class<T> type;
     private final String description;
-    private final KubernetesClient client;
+    private final ObjectRequests<T> requests;
     private final KubernetesClient watchClient;
     private final LockCalls calls;
     private final AtomicReference<T> lastSeen = new AtomicReference<>();
     private final AtomicReference<String> lastUnreadableReason = new AtomicReference<>();
-    private final Set<ObjectWatch<T>> watches = ConcurrentHashMap.newKeySet();
+    private final Set<AutoCloseable> watches = ConcurrentHashMap.newKeySet();
 
     protected KubernetesObjectLock(LockSettings settings, Class<T> type, String kind) {
         this.settings = settings;
         this.type = type;
         this.description = kind + " " + settings.namespace() + "/" + settings.name();
-        this.client = LockCalls.boundedClient(settings.client(), settings.callTimeout());
-        this.watchClient = LockCalls.watchClient(settings.client());
+        this.requests = new ObjectRequests<>(LockCalls.sharedBoundedClient(settings.client(), settings.callTimeout()), type,
+                settings.namespace(), settings.name(), settings.callTimeout());
+        this.watchClient = settings.sharedWatch() ? null : LockCalls.sharedWatchClient(settings.client());
         this.calls = new LockCalls(description, settings.callTimeout());
     }
 
@@ -98,7 +100,7 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
 
     @Override
     public final CompletableFuture<Optional<LockSnapshot>> get() {
-        return calls.run("get", () -> Optional.ofNullable(resource(client).get()).map(this::seen));
+        return calls.start("get", () -> requests.get().thenApply(found -> found.map(this::seen)));
     }
 
     @Override
@@ -110,7 +112,7 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return calls.run("create", () -> seen(client.resource(object).create()));
+        return calls.start("create", () -> requests.create(object).thenApply(this::seen));
     }
 
     @Override
@@ -120,30 +122,35 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return calls.run("update", () -> {
-            T base = lastSeen.get();
-            if (base == null || !expected.version().equals(base.getMetadata().getResourceVersion())) {
-                base = resource(client).get();
-                if (base == null) {
-                    throw new LockConflictException(description + " was deleted since version "
-                            + expected.version());
-                }
-                if (!expected.version().equals(base.getMetadata().getResourceVersion())) {
-                    throw new LockConflictException(description + " is at version "
-                            + base.getMetadata().getResourceVersion() + ", not " + expected.version());
-                }
-            }
+        return calls.start("update", () -> base(expected).thenCompose(base -> {
             T object = withAnnotations(writeRecord(base, record, Instant.now(), settings));
             object.getMetadata().setResourceVersion(expected.version());
-            try {
-                return seen(client.resource(object).update());
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == 404) {
-                    throw new LockConflictException(description + " was deleted since version " + expected.version(),
-                            e);
+            return requests.replace(object).exceptionallyCompose(failure -> {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                if (cause instanceof KubernetesClientException e && e.getCode() == 404) {
+                    return CompletableFuture.failedFuture(new LockConflictException(description
+                            + " was deleted since version " + expected.version(), e));
                 }
-                throw e;
+                return CompletableFuture.failedFuture(cause);
+            });
+        }).thenApply(this::seen));
+    }
+
+    /** The object as last seen at {@code expected}'s version, read again when it is not at hand. */
+    private CompletableFuture<T> base(LockSnapshot expected) {
+        T base = lastSeen.get();
+        if (base != null && expected.version().equals(base.getMetadata().getResourceVersion())) {
+            return CompletableFuture.completedFuture(base);
+        }
+        return requests.get().thenApply(found -> {
+            T current = found.orElseThrow(() -> new LockConflictException(description
+                    + " was deleted since version " + expected.version()));
+            if (!expected.version().equals(current.getMetadata().getResourceVersion())) {
+                throw new LockConflictException(description + " is at version "
+                        + current.getMetadata().getResourceVersion() + ", not " + expected.version());
             }
+            return current;
         });
     }
 
@@ -183,13 +190,21 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
     @Override
     public final Optional<AutoCloseable> watch(LockListener listener) {
         Objects.requireNonNull(listener, "listener");
-        ObjectWatch<T> watch = new ObjectWatch<>(description, resource(watchClient), this::seen, this::get, listener,
-                calls);
-        watches.add(watch);
-        watch.start();
+        AutoCloseable handle;
+        if (settings.sharedWatch()) {
+            handle = NamespaceWatch.register(settings.client(), type, settings.namespace(), settings.name(),
+                    settings.callTimeout(), this::seen, this::get, listener);
+        } else {
+            ObjectWatch<T> own = new ObjectWatch<>(description, resource(watchClient), this::seen, this::get,
+                    listener, calls);
+            own.start();
+            handle = own;
+        }
+        watches.add(handle);
         return Optional.of(() -> {
-            watches.remove(watch);
-            watch.close();
+            if (watches.remove(handle)) {
+                handle.close();
+            }
         });
     }
 
@@ -217,8 +232,15 @@ public abstract class KubernetesObjectLock<T extends HasMetadata> implements Res
     /** Stops this lock's watches. The client passed in stays open: it belongs to the caller. */
     @Override
     public void close() {
-        watches.forEach(ObjectWatch::close);
-        watches.clear();
+        for (AutoCloseable watch : watches) {
+            if (watches.remove(watch)) {
+                try {
+                    watch.close();
+                } catch (Exception e) {
+                    LOG.warn("closing a watch of {} failed", description, e);
+                }
+            }
+        }
         lastSeen.set(null);
     }
 }

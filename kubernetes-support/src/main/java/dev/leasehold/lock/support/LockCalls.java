@@ -22,13 +22,14 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs blocking fabric8 calls so that none outlasts its call timeout.
+ * Bounds the calls of one lock and maps their failures to the SPI.
  *
  * <p>fabric8 retries a failed request on its own (by default ten attempts with exponential backoff, tens of
  * seconds in all) and applies its own request timeout. A lock must answer well inside the elector's deadlines,
  * so it talks through a {@linkplain #boundedClient view of the user's client} with retries off and the request
- * timeout set to the call timeout, runs each call on a small shared pool of daemon threads, and completes the
- * future with a {@link LockUnavailableException} when the call timeout passes, interrupting the thread.
+ * timeout set to the call timeout, sends its requests asynchronously ({@link ObjectRequests}: no thread waits
+ * for an API server, so a hung one cannot delay the calls of a lock on another), and completes each future with
+ * a {@link LockUnavailableException} when the call timeout passes.
  *
  * <p>Failures map to the SPI: 409 is a {@link LockConflictException}; everything else (timeouts, I/O, 5xx,
  * 429, 401/403) is a {@link LockUnavailableException} whose message names the object, the operation and the
@@ -36,9 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LockCalls {
 
-    private static final ThreadPoolExecutor POOL = newPool("leasehold-kubernetes-call", 16);
-    /** Watch set-ups block until the API server answers; they get threads of their own so that a burst of them
-     * (many electors starting at once) never delays the reads and writes that decide leadership. */
+    /** Schedules watch re-establishment, and sets up watches where fabric8 offers no asynchronous way. */
     private static final ThreadPoolExecutor WATCH_POOL = newPool("leasehold-kubernetes-watch", 4);
 
     private final String object;
@@ -59,6 +58,32 @@ public final class LockCalls {
                 .withRequestTimeout((int) Math.max(1, callTimeout.toMillis()))
                 .build();
         return client.newClient(config).adapt(KubernetesClient.class);
+    }
+
+    /** Bounded views already made, per user client (held weakly) and call timeout: locks on one client share them. */
+    private static final java.util.Map<KubernetesClient, java.util.Map<Duration, KubernetesClient>> BOUNDED =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * The {@linkplain #boundedClient bounded view} of {@code client} for {@code callTimeout}, made once and shared
+     * by every lock on that client with that timeout (a view per lock costs heap and adds nothing).
+     */
+    static KubernetesClient sharedBoundedClient(KubernetesClient client, Duration callTimeout) {
+        synchronized (BOUNDED) {
+            return BOUNDED.computeIfAbsent(client, c -> new java.util.concurrent.ConcurrentHashMap<>())
+                    .computeIfAbsent(callTimeout, timeout -> boundedClient(client, timeout));
+        }
+    }
+
+    /** Watch views already made, per user client (held weakly). */
+    private static final java.util.Map<KubernetesClient, KubernetesClient> WATCHING =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** The {@linkplain #watchClient watch view} of {@code client}, made once and shared by every lock on it. */
+    static KubernetesClient sharedWatchClient(KubernetesClient client) {
+        synchronized (WATCHING) {
+            return WATCHING.computeIfAbsent(client, LockCalls::watchClient);
+        }
     }
 
     /**
@@ -96,35 +121,22 @@ public final class LockCalls {
         return callTimeout;
     }
 
-    /** Runs {@code call} on the shared pool, bounded by the call timeout, failures mapped to the SPI. */
-    public <T> CompletableFuture<T> run(String operation, Callable<T> call) {
-        return runOn(POOL, operation, call);
-    }
-
-    /** Establishes a watch with {@code call} on the watch pool, bounded by the call timeout like any call. */
-    <T> CompletableFuture<T> runWatchSetup(Callable<T> call) {
-        return runOn(WATCH_POOL, "watch", call);
-    }
-
-    private <T> CompletableFuture<T> runOn(ThreadPoolExecutor pool, String operation, Callable<T> call) {
+    /**
+     * Bounds {@code call} (already sent) by the call timeout and maps its failures to the SPI. A call still
+     * running at the timeout is cancelled; its request ends by its own timeout, which is the same.
+     */
+    public <T> CompletableFuture<T> bound(String operation, CompletableFuture<T> call) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        Future<?> task;
-        try {
-            task = pool.submit(() -> {
-                try {
-                    result.complete(call.call());
-                } catch (Throwable t) {
-                    result.completeExceptionally(map(operation, t));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            result.completeExceptionally(new LockUnavailableException(operation + " " + object
-                    + ": too many calls in flight", e));
-            return result;
-        }
+        call.whenComplete((value, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(map(operation, failure));
+            } else {
+                result.complete(value);
+            }
+        });
         result.orTimeout(callTimeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((value, failure) -> {
             if (failure instanceof TimeoutException) {
-                task.cancel(true);
+                call.cancel(true);
             }
         });
         return result.exceptionallyCompose(failure -> CompletableFuture.failedFuture(
@@ -132,6 +144,37 @@ public final class LockCalls {
                         ? new LockUnavailableException(operation + " " + object + " did not answer within "
                                 + callTimeout, failure)
                         : failure));
+    }
+
+    /** Starts {@code call}, bounded like any call; a call that throws at once fails the future. */
+    <T> CompletableFuture<T> start(String operation, java.util.function.Supplier<CompletableFuture<T>> call) {
+        try {
+            return bound(operation, call.get());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(map(operation, e));
+        }
+    }
+
+    /** Establishes a watch with a blocking {@code call} on the watch pool, bounded by the call timeout. */
+    <T> CompletableFuture<T> runWatchSetup(Callable<T> call) {
+        CompletableFuture<T> started = new CompletableFuture<>();
+        try {
+            Future<?> task = WATCH_POOL.submit(() -> {
+                try {
+                    started.complete(call.call());
+                } catch (Throwable t) {
+                    started.completeExceptionally(t);
+                }
+            });
+            started.whenComplete((value, failure) -> {
+                if (failure instanceof java.util.concurrent.CancellationException) {
+                    task.cancel(true);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            started.completeExceptionally(e);
+        }
+        return bound("watch", started);
     }
 
     /** Maps a failure of {@code operation} to the SPI's exceptions. */
@@ -159,9 +202,8 @@ public final class LockCalls {
 
     private static ThreadPoolExecutor newPool(String name, int threads) {
         AtomicInteger count = new AtomicInteger();
-        // a call holds a thread at most for its call timeout, so a hung API server cannot starve the calls for
-        // long; idle threads end after 30 s so that a quiet JVM keeps none
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        // idle threads end after 5 s so that a quiet JVM (or one whose electors all closed) keeps none
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 5, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
                     thread.setDaemon(true);

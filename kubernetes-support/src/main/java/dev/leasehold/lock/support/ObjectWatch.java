@@ -3,10 +3,13 @@ package dev.leasehold.lock.support;
 import dev.leasehold.core.spi.LockListener;
 import dev.leasehold.core.spi.LockSnapshot;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.Watchable;
+import io.fabric8.kubernetes.client.dsl.internal.BaseOperation;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -33,10 +36,8 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final String object;
-    private final Resource<T> resource;
-    private final Function<T, LockSnapshot> toSnapshot;
-    private final Supplier<CompletableFuture<Optional<LockSnapshot>>> read;
-    private final LockListener listener;
+    private final Watchable<T> resource;
+    private final WatchSink<T> sink;
     private final LockCalls calls;
 
     private final Object monitor = new Object();
@@ -47,6 +48,9 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
     private long establishedAtNanos;
 
     /**
+     * Watches one object and feeds {@code listener}: after each (re-)establishment {@code watchUp}, then the object
+     * as {@code read} finds it.
+     *
      * @param object the object's description for logs
      * @param resource the object, from a watch client
      * @param toSnapshot converts a watched object to a snapshot
@@ -56,11 +60,17 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
      */
     public ObjectWatch(String object, Resource<T> resource, Function<T, LockSnapshot> toSnapshot,
             Supplier<CompletableFuture<Optional<LockSnapshot>>> read, LockListener listener, LockCalls calls) {
+        this(object, resource, new SingleObject<>(object, toSnapshot, read, listener), calls);
+    }
+
+    /**
+     * Watches whatever {@code watchable} selects (one object, or all of a kind in a namespace) and feeds
+     * {@code sink}.
+     */
+    ObjectWatch(String object, Watchable<T> watchable, WatchSink<T> sink, LockCalls calls) {
         this.object = object;
-        this.resource = resource;
-        this.toSnapshot = toSnapshot;
-        this.read = read;
-        this.listener = listener;
+        this.resource = watchable;
+        this.sink = sink;
         this.calls = calls;
     }
 
@@ -78,14 +88,36 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
             }
             myGeneration = ++generation;
         }
-        // fabric8 blocks until the watch is established, for ever if the API server does not answer: bound it
-        calls.runWatchSetup(() -> {
-            Watch watch = resource.watch(new Events(myGeneration));
-            if (!adopt(myGeneration, watch)) {
-                watch.close();
+        Events events = new Events(myGeneration);
+        CompletableFuture<Watch> started;
+        if (resource instanceof BaseOperation<?, ?, ?> operation) {
+            // fabric8's asynchronous start: no thread waits for a silent API server
+            @SuppressWarnings("unchecked")
+            BaseOperation<T, ?, ?> typed = (BaseOperation<T, ?, ?>) operation;
+            CompletableFuture<? extends Watch> submitted;
+            try {
+                submitted = typed.submitWatch(new ListOptions(), events);
+            } catch (RuntimeException e) {
+                submitted = CompletableFuture.failedFuture(e);
             }
-            return watch;
-        }).whenComplete((watch, failure) -> {
+            // a watch that comes up after its attempt was given up is closed at once
+            submitted.thenAccept(watch -> {
+                if (!adopt(myGeneration, watch)) {
+                    watch.close();
+                }
+            });
+            started = calls.bound("watch", submitted.thenApply(watch -> (Watch) watch));
+        } else {
+            // fabric8 blocks until the watch is established, for ever if the API server does not answer: bound it
+            started = calls.runWatchSetup(() -> {
+                Watch watch = resource.watch(events);
+                if (!adopt(myGeneration, watch)) {
+                    watch.close();
+                }
+                return watch;
+            });
+        }
+        started.whenComplete((watch, failure) -> {
             if (failure != null) {
                 LOG.debug("watch on {} could not be established: {}", object, failure.toString());
                 lost(myGeneration, failure);
@@ -108,16 +140,7 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
 
     private void established(int myGeneration) {
         LOG.debug("watch on {} established", object);
-        safely(listener::watchUp);
-        read.get().whenComplete((snapshot, failure) -> {
-            if (failure == null && isCurrent(myGeneration)) {
-                if (snapshot.isPresent()) {
-                    safely(() -> listener.changed(snapshot.get()));
-                } else {
-                    safely(listener::deleted);
-                }
-            }
-        });
+        safely(sink::up);
     }
 
     private boolean isCurrent(int myGeneration) {
@@ -149,7 +172,7 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
         if (stale != null) {
             stale.close();
         }
-        safely(() -> listener.watchDown(cause));
+        safely(() -> sink.down(cause));
         long jittered = delay.toMillis() / 2 + ThreadLocalRandom.current().nextLong(delay.toMillis() / 2 + 1);
         CompletableFuture.delayedExecutor(jittered, TimeUnit.MILLISECONDS, LockCalls.watchPool()).execute(this::connect);
     }
@@ -191,8 +214,8 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
                 return;
             }
             switch (action) {
-                case ADDED, MODIFIED -> safely(() -> listener.changed(toSnapshot.apply(resource)));
-                case DELETED -> safely(listener::deleted);
+                case ADDED, MODIFIED -> safely(() -> sink.changed(resource));
+                case DELETED -> safely(() -> sink.deleted(resource));
                 default -> LOG.debug("watch on {}: {} event ignored", object, action);
             }
         }
@@ -212,6 +235,56 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
                 }
             }
             lost(myGeneration, new IllegalStateException("watch on " + object + " closed by the server"));
+        }
+    }
+
+    /** Where a watch's news goes. */
+    interface WatchSink<T> {
+        /** The watch was (re-)established: resynchronise. */
+        void up();
+
+        void changed(T object);
+
+        void deleted(T object);
+
+        void down(Throwable cause);
+    }
+
+    /** One object's watch feeding one lock listener, reading the object after each (re-)establishment. */
+    private record SingleObject<T>(String object, Function<T, LockSnapshot> toSnapshot,
+            Supplier<CompletableFuture<Optional<LockSnapshot>>> read, LockListener listener) implements WatchSink<T> {
+
+        @Override
+        public void up() {
+            listener.watchUp();
+            read.get().whenComplete((snapshot, failure) -> {
+                if (failure == null) {
+                    try {
+                        if (snapshot.isPresent()) {
+                            listener.changed(snapshot.get());
+                        } else {
+                            listener.deleted();
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.warn("lock listener of {} failed", object, e);
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void changed(T changed) {
+            listener.changed(toSnapshot.apply(changed));
+        }
+
+        @Override
+        public void deleted(T deleted) {
+            listener.deleted();
+        }
+
+        @Override
+        public void down(Throwable cause) {
+            listener.watchDown(cause);
         }
     }
 }

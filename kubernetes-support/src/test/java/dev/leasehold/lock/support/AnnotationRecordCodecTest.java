@@ -66,20 +66,69 @@ class AnnotationRecordCodecTest {
     }
 
     @Test
-    void aReleasedRecordIsReadableByFabric8AndByUs() {
+    void aReleasedRecordNamesNoHolderLastsASecondAndIsReadableByFabric8AndByUs() {
         String json = AnnotationRecordCodec.write(held().withHolder(""), NOW);
 
+        assertThat(json).doesNotContain("holderIdentity");
         var fabric8 = Serialization.unmarshal(json,
                 io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord.class);
-        assertThat(fabric8.getHolderIdentity()).isEmpty();
-        assertThat(fabric8.getLeaseDuration()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(fabric8.getHolderIdentity()).isNull();
+        assertThat(fabric8.getLeaseDuration()).isEqualTo(Duration.ofSeconds(1));
         assertThat(fabric8.getLeaderTransitions()).isEqualTo(4);
         assertThat(fabric8.getRenewTime().toInstant()).isEqualTo(Instant.parse("2024-05-01T10:00:07.123456Z"));
 
         LeaderElectionRecord ours = AnnotationRecordCodec.read(json);
         assertThat(ours.isReleased()).isTrue();
-        assertThat(ours.leaseDuration()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(ours.leaseDuration()).isEqualTo(Duration.ofSeconds(1));
         assertThat(ours.leaderTransitions()).isEqualTo(4);
+        // only a release carries the one-second lease
+        assertThat(AnnotationRecordCodec.read(AnnotationRecordCodec.write(held(), NOW)).leaseDuration())
+                .isEqualTo(Duration.ofSeconds(15));
+    }
+
+    /** Defect 11 of issue 7: 18446744073.709551631 s wrapped around to about a microsecond. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "18446744073.709551631",
+        "9223372036.854775808",
+        "2147483648",
+        "1e300",
+        "-1",
+        "-0.5",
+        "15.0000000001"
+    })
+    void defect11ANumericLeaseDurationOutOfRangeIsUnreadableNotWrappedAround(String seconds) {
+        assertThatThrownBy(() -> AnnotationRecordCodec.read("{\"holderIdentity\":\"x\",\"leaseDuration\":" + seconds
+                + "}")).isInstanceOf(RecordFormatException.class).hasMessageContaining("leaseDuration");
+    }
+
+    /** Remote times are written for people and never compared with the local clock: a far-future one is harmless. */
+    @Test
+    void aFarFutureRenewTimeIsReadAsIs() {
+        assertThat(AnnotationRecordCodec.read("{\"holderIdentity\":\"x\",\"leaseDurationSeconds\":15,"
+                + "\"renewTime\":\"+999999999-12-31T23:59:59Z\"}").renewTime()).contains(Instant.parse("+999999999-12-31T23:59:59Z"));
+    }
+
+    @Test
+    void numericAndIsoLeaseDurationsInRangeAreReadExactly() {
+        assertThat(AnnotationRecordCodec.read("{\"holderIdentity\":\"x\",\"leaseDuration\":15.5}").leaseDuration())
+                .isEqualTo(Duration.ofMillis(15_500));
+        assertThat(AnnotationRecordCodec.read("{\"holderIdentity\":\"x\",\"leaseDuration\":2147483647}")
+                .leaseDuration()).isEqualTo(Duration.ofSeconds(Integer.MAX_VALUE));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"holderIdentity\":\"x\",\"leaseDurationSeconds\":2147483648}",
+        "{\"holderIdentity\":\"x\",\"leaseDurationSeconds\":99999999999999999999999}",
+        "{\"holderIdentity\":\"x\",\"leaseDuration\":\"PT999999999999H\"}",
+        "{\"holderIdentity\":\"x\",\"leaseDuration\":\"PT-15S\"}",
+        "{\"holderIdentity\":\"x\",\"leaseDurationSeconds\":15,\"leaderTransitions\":1e40}",
+        "{\"holderIdentity\":\"x\",\"leaseDurationSeconds\":15,\"renewTime\":12345}"
+    })
+    void hostileNumbersAreUnreadableWithTheFieldNamed(String json) {
+        assertThatThrownBy(() -> AnnotationRecordCodec.read(json)).isInstanceOf(RecordFormatException.class)
+                .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("lease", "leaderTransitions", "renewTime"));
     }
 
     /** Pins the fact the compatibility choice rests on: no held record satisfies both client-go and fabric8. */

@@ -26,11 +26,19 @@ public final class FaultProxy implements AutoCloseable {
         /** Answer each new request with 503 Service Unavailable and close the connection. */
         UNAVAILABLE,
         /** Answer each new request with 410 Gone (an expired resourceVersion) and close the connection. */
-        GONE
+        GONE,
+        /** Answer each new request with 429 Too Many Requests and {@code Retry-After: 1}, and close the connection. */
+        TOO_MANY_REQUESTS,
+        /**
+         * Forward everything, except that watches go silent: a watch request is forwarded and the server's answer
+         * never comes back, the connection staying open (a half-open watch behind a broken load balancer).
+         */
+        SILENT_WATCHES
     }
 
-    private final String targetHost;
-    private final int targetPort;
+    private volatile String targetHost;
+    private volatile int targetPort;
+    private final java.util.concurrent.atomic.AtomicLong connections = new java.util.concurrent.atomic.AtomicLong();
     private final ServerSocket listener;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile Mode mode = Mode.PASS;
@@ -51,14 +59,30 @@ public final class FaultProxy implements AutoCloseable {
         return listener.getLocalPort();
     }
 
+    /** Connections accepted so far: each request that fault modes answer opens one (they close it after). */
+    public long connections() {
+        return connections.get();
+    }
+
     /**
-     * Switches the mode and cuts open connections, so that pooled connections behave like new ones (and none
+     * Sends new connections to another server from now on and cuts the open ones: the API server "restarts",
+     * e.g. empty, at the same address.
+     */
+    public void retarget(MockApi server) {
+        targetHost = server.host();
+        targetPort = server.port();
+        cutConnections();
+    }
+
+    /**
+     * Switches the mode and cuts open connections (except when switching to {@link Mode#SILENT_WATCHES}), so that pooled connections behave like new ones (and none
      * that lost bytes in {@link Mode#BLACKHOLE} carries traffic again).
      */
     public void mode(Mode newMode) {
         Mode old = mode;
         mode = newMode;
-        if (old != newMode) {
+        // silencing watches keeps the connections: the watches already established go quiet, half-open
+        if (old != newMode && newMode != Mode.SILENT_WATCHES) {
             cutConnections();
         }
     }
@@ -74,6 +98,7 @@ public final class FaultProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = listener.accept();
+                connections.incrementAndGet();
                 open.add(client);
                 daemon("fault-proxy-conn", () -> serve(client)).start();
             } catch (IOException e) {
@@ -95,21 +120,34 @@ public final class FaultProxy implements AutoCloseable {
                 answer(client, 410, "Gone", "Expired");
                 return;
             }
+            if (mode == Mode.TOO_MANY_REQUESTS) {
+                answer(client, 429, "Too Many Requests", "TooManyRequests");
+                return;
+            }
             Socket upstream = new Socket(targetHost, targetPort);
             open.add(upstream);
-            daemon("fault-proxy-up", () -> pump(client, upstream)).start();
-            pump(upstream, client);
+            java.util.concurrent.atomic.AtomicBoolean watch = new java.util.concurrent.atomic.AtomicBoolean();
+            daemon("fault-proxy-up", () -> pump(client, upstream, watch, true)).start();
+            pump(upstream, client, watch, false);
         } catch (IOException e) {
             closeQuietly(client);
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    /**
+     * Copies {@code from} to {@code to}. Requests go client to server ({@code request}); a connection whose
+     * request asks for a watch is marked, and in {@link Mode#SILENT_WATCHES} nothing comes back on it.
+     */
+    private void pump(Socket from, Socket to, java.util.concurrent.atomic.AtomicBoolean watch, boolean request) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int read;
             while ((read = in.read(buffer)) >= 0) {
-                if (mode == Mode.PASS) {
+                if (request && new String(buffer, 0, read, StandardCharsets.ISO_8859_1).contains("watch=true")) {
+                    watch.set(true);
+                }
+                Mode now = mode;
+                if (now == Mode.PASS || (now == Mode.SILENT_WATCHES && (request || !watch.get()))) {
                     out.write(buffer, 0, read);
                     out.flush();
                 }
@@ -133,7 +171,8 @@ public final class FaultProxy implements AutoCloseable {
         }
         String body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"injected\","
                 + "\"reason\":\"" + reason + "\",\"code\":" + code + "}";
-        String response = "HTTP/1.1 " + code + " " + text + "\r\nContent-Type: application/json\r\nContent-Length: "
+        String response = "HTTP/1.1 " + code + " " + text + "\r\nContent-Type: application/json\r\n"
+                + (code == 429 ? "Retry-After: 1\r\n" : "") + "Content-Length: "
                 + body.getBytes(StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n" + body;
         client.getOutputStream().write(response.getBytes(StandardCharsets.UTF_8));
         client.getOutputStream().flush();

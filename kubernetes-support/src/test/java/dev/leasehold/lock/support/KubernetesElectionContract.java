@@ -35,6 +35,59 @@ public abstract class KubernetesElectionContract extends MockApiBase {
                 .callTimeout(Duration.ofMillis(800)).build();
     }
 
+    /** One source of truth for call timeouts: the default lock fits the elector's defaults and 4/3/1 s. */
+    @Test
+    void theDefaultLockFitsTheElectorAndALongerLockTimeoutIsRejected() {
+        ResourceLock byDefault = builder().client(client).namespace(NAMESPACE).name(NAME).identity("a").build();
+        assertThat(byDefault.callTimeout()).contains(KubernetesLockBuilder.DEFAULT_CALL_TIMEOUT);
+        LeaderElector.builder().lock(byDefault).build().close();
+        LeaderElector.builder().lock(builder().client(client).namespace(NAMESPACE).name(NAME).identity("a").build())
+                .leaseDuration(Fleet.LEASE).renewDeadline(Fleet.RENEW_DEADLINE).retryPeriod(Fleet.RETRY).build()
+                .close();
+
+        ResourceLock slow = builder().client(client).namespace(NAMESPACE).name(NAME).identity("a")
+                .callTimeout(Duration.ofSeconds(2)).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LeaderElector.builder().lock(slow)
+                .leaseDuration(Fleet.LEASE).renewDeadline(Fleet.RENEW_DEADLINE).retryPeriod(Fleet.RETRY).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT1S").hasMessageContaining("PT2S").hasMessageContaining(slow.describe());
+    }
+
+    /** Opt-in shared watch: one watch per namespace for the locks on one client, informer-style. */
+    @Test
+    void aSharedNamespaceWatchHandsOverAtOnceAndEndsWithItsLastLock() {
+        int openBefore = NonBlockingWatchSends.openWatches();
+        List<String> seenByB = new CopyOnWriteArrayList<>();
+        LeaderElector a = LeaderElector.builder().lock(shared("a")).leaseDuration(Duration.ofSeconds(30))
+                .renewDeadline(Duration.ofSeconds(20)).retryPeriod(Duration.ofSeconds(15)).build();
+        LeaderElector b = LeaderElector.builder().lock(shared("b")).leaseDuration(Duration.ofSeconds(30))
+                .renewDeadline(Duration.ofSeconds(20)).retryPeriod(Duration.ofSeconds(15))
+                .onNewLeader(seenByB::add).build();
+        // a lock of another name in the namespace: its changes must not reach a or b as theirs
+        ResourceLock other = builder().client(client).namespace(NAMESPACE).name(NAME + "-other").identity("o")
+                .sharedWatch(true).build();
+        RecordingListener otherEvents = new RecordingListener();
+        try (a; b; other; AutoCloseable otherWatch = other.watch(otherEvents).orElseThrow()) {
+            a.start();
+            await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+            b.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> seenByB.contains("a"));
+            assertThat(NonBlockingWatchSends.openWatches() - openBefore).as("one watch for three locks").isEqualTo(1);
+            a.close();
+            // B polls every 15 s (±20 %): only the shared watch can make it act this soon
+            await().atMost(Duration.ofSeconds(5)).until(b::isLeader);
+            assertThat(otherEvents.sawHolder("a")).isFalse();
+            assertThat(otherEvents.sawHolder("b")).isFalse();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> NonBlockingWatchSends.openWatches() == openBefore);
+    }
+
+    private ResourceLock shared(String identity) {
+        return builder().client(client).namespace(NAMESPACE).name(NAME).identity(identity).sharedWatch(true).build();
+    }
+
     @Test
     void aReleaseHandsOverAtOnceThroughTheWatchNotAtTheNextPoll() {
         List<String> seenByB = new CopyOnWriteArrayList<>();

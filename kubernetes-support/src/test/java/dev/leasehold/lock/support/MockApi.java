@@ -51,6 +51,14 @@ public final class MockApi implements AutoCloseable {
         return taken;
     }
 
+    public String host() {
+        return server.getHostName();
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
     /** A new proxy in front of the server; closed with this. */
     public FaultProxy proxy() {
         FaultProxy proxy = new FaultProxy(server.getHostName(), server.getPort());

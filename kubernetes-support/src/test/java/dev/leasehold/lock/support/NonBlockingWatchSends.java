@@ -8,7 +8,10 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -21,14 +24,35 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class NonBlockingWatchSends extends WebSocketListener {
 
-    private static final ExecutorService WRITERS = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "mock-watch-writer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /** Idle writers end after 5 s, so that thread counts settle soon after the watches close. */
+    private static final ExecutorService WRITERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "mock-watch-writer");
+                thread.setDaemon(true);
+                return thread;
+            });
+    private static final AtomicInteger OPEN = new AtomicInteger();
 
     private final WebSocketListener delegate;
     private volatile QueuedSends socket;
+    private final AtomicBoolean open = new AtomicBoolean();
+
+    /** Watches the mock servers of this JVM hold open right now (opened and neither closed nor failed). */
+    public static int openWatches() {
+        return OPEN.get();
+    }
+
+    private void opened() {
+        if (open.compareAndSet(false, true)) {
+            OPEN.incrementAndGet();
+        }
+    }
+
+    private void ended() {
+        if (open.compareAndSet(true, false)) {
+            OPEN.decrementAndGet();
+        }
+    }
 
     public NonBlockingWatchSends(WebSocketListener delegate) {
         this.delegate = delegate;
@@ -50,6 +74,7 @@ public final class NonBlockingWatchSends extends WebSocketListener {
 
     @Override
     public void onOpen(WebSocket webSocket, Response response) {
+        opened();
         delegate.onOpen(wrap(webSocket), response);
     }
 
@@ -75,11 +100,13 @@ public final class NonBlockingWatchSends extends WebSocketListener {
 
     @Override
     public void onClosed(WebSocket webSocket, int code, String reason) {
+        ended();
         delegate.onClosed(wrap(webSocket), code, reason);
     }
 
     @Override
     public void onFailure(WebSocket webSocket, Throwable failure, Response response) {
+        ended();
         delegate.onFailure(wrap(webSocket), failure, response);
     }
 

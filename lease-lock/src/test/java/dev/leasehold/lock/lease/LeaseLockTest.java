@@ -72,15 +72,64 @@ class LeaseLockTest extends KubernetesLockContract {
     }
 
     @Test
-    void aReleaseStoresAnEmptyHolderNotAMissingOne() {
+    void aReleaseNamesNoHolderAndLastsOneSecondSoEveryClientReadsItAsFree() {
         ResourceLock lock = lock(client, "a");
         LockSnapshot held = join(lock.create(held("a", 1)));
         join(lock.update(held, held("a", 1).withHolder("")));
 
-        assertThat(api.rawGet(PATH)).contains("\"holderIdentity\":\"\"");
+        String stored = api.rawGet(PATH);
+        assertThat(stored).doesNotContain("holderIdentity").contains("\"leaseDurationSeconds\":1,")
+                .contains("\"leaseTransitions\":1").contains("\"renewTime\"").contains("\"acquireTime\"");
         var fabric8 = new io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock(NAMESPACE, NAME,
                 "f8");
-        assertThat(fabric8.get(client).getHolderIdentity()).isEmpty();
+        assertThat(fabric8.get(client).getHolderIdentity()).isNull();
+        LeaderElectionRecord ours = join(lock.get()).orElseThrow().record().orElseThrow();
+        assertThat(ours.isReleased()).isTrue();
+        assertThat(ours.leaderTransitions()).isEqualTo(1);
+    }
+
+    @Test
+    void aLeaseAtTheInt32TransitionLimitStaysAcquirableAndTermsKeepRising() {
+        client.resource(lease().withNewSpec().withHolderIdentity("old").withLeaseDurationSeconds(15)
+                .withLeaseTransitions(Integer.MAX_VALUE).endSpec().build()).create();
+        ResourceLock lock = lock(client, "a");
+        LockSnapshot seen = join(lock.get()).orElseThrow();
+        assertThat(seen.record().orElseThrow().leaderTransitions()).isEqualTo(Integer.MAX_VALUE);
+
+        long next = Integer.MAX_VALUE + 1L;
+        LockSnapshot taken = join(lock.update(seen, held("a", next)));
+        assertThat(taken.record().orElseThrow().leaderTransitions()).isEqualTo(next);
+        assertThat(api.rawGet(PATH)).contains("\"leaseTransitions\":" + Integer.MAX_VALUE)
+                .contains("\"" + LeaseLock.TRANSITIONS_ANNOTATION + "\":\"" + next + "\"");
+
+        LockSnapshot again = join(lock(client, "b").update(taken, held("b", next + 1)));
+        assertThat(again.record().orElseThrow().leaderTransitions()).isEqualTo(next + 1);
+        assertThat(join(lock(client, "c").get()).orElseThrow().record().orElseThrow().leaderTransitions())
+                .isEqualTo(next + 1);
+    }
+
+    @Test
+    void aTransitionAnnotationThatIsNotANumberAtTheLimitIsUnreadable() {
+        client.resource(lease().editMetadata().addToAnnotations(LeaseLock.TRANSITIONS_ANNOTATION, "lots").endMetadata()
+                .withNewSpec().withHolderIdentity("old").withLeaseDurationSeconds(15)
+                .withLeaseTransitions(Integer.MAX_VALUE).endSpec().build()).create();
+        LockSnapshot seen = join(lock(client, "a").get()).orElseThrow();
+        assertThat(seen.isUnreadable()).isTrue();
+        // below the limit the annotation is not consulted
+        client.resources(Lease.class).inNamespace(NAMESPACE).withName(NAME).edit(l -> new LeaseBuilder(l)
+                .editSpec().withLeaseTransitions(7).endSpec().build());
+        assertThat(join(lock(client, "a").get()).orElseThrow().record().orElseThrow().leaderTransitions())
+                .isEqualTo(7);
+    }
+
+    @Test
+    void aLeaseWithHostileSpecValuesIsUnreadableNotTakenEarly() {
+        client.resource(lease().withNewSpec().withHolderIdentity("old").withLeaseDurationSeconds(-15)
+                .endSpec().build()).create();
+        assertThat(join(lock(client, "a").get()).orElseThrow().isUnreadable()).isTrue();
+        client.resources(Lease.class).inNamespace(NAMESPACE).withName(NAME).edit(l -> new LeaseBuilder(l)
+                .editSpec().withLeaseDurationSeconds(15).withLeaseTransitions(-3).endSpec().build());
+        assertThat(join(lock(client, "a").get()).orElseThrow().isUnreadable()).isTrue();
     }
 
     @Test

@@ -60,7 +60,8 @@ class ReadmeQuickstartTest {
         // README end
         assertThat(happened).containsExactly("started term 1", "stopped");
         Lease lease = client.leases().inNamespace("default").withName("my-app").get();
-        assertThat(lease.getSpec().getHolderIdentity()).as("released on close").isEmpty();
+        assertThat(lease.getSpec().getHolderIdentity()).as("released on close: no holder").isNull();
+        assertThat(lease.getSpec().getLeaseDurationSeconds()).as("a release lasts a second").isEqualTo(1);
     }
 
     private void startWork(Leadership leadership) {

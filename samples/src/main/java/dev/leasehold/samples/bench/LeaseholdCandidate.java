@@ -4,17 +4,20 @@ import dev.leasehold.core.LeaderElector;
 import dev.leasehold.lock.lease.LeaseLock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
-/** A Leasehold elector on a {@link LeaseLock}, with the shared scheduler and callback pool. */
+/**
+ * A Leasehold elector on a {@link LeaseLock}, with the shared scheduler and callback pool, and a watch of its own or
+ * the namespace's shared one.
+ */
 final class LeaseholdCandidate implements Candidate {
 
     private final String identity;
     private final LeaderElector elector;
 
     LeaseholdCandidate(KubernetesClient client, String lease, String identity, Timing timing, boolean release,
-            ElectionLog log) {
+            ElectionLog log, boolean sharedWatch) {
         this.identity = identity;
         LeaseLock lock = LeaseLock.builder().client(client).namespace("default").name(lease).identity(identity)
-                .build();
+                .sharedWatch(sharedWatch).build();
         this.elector = LeaderElector.builder()
                 .lock(lock)
                 .leaseDuration(timing.leaseDuration())

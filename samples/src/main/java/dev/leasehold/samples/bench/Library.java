@@ -2,9 +2,11 @@ package dev.leasehold.samples.bench;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 
-/** The two electors under test. */
+/** The electors under test: Leasehold (with a watch per lock, or one shared per namespace) and fabric8's. */
 enum Library {
     LEASEHOLD("leasehold"),
+    /** Leasehold with {@code sharedWatch(true)}: one watch per namespace for all electors on the client. */
+    LEASEHOLD_SHARED("leasehold-shared"),
     FABRIC8("fabric8");
 
     private final String label;
@@ -30,7 +32,8 @@ enum Library {
     Candidate candidate(KubernetesClient client, String lease, String identity, Timing timing, boolean release,
             ElectionLog log) {
         return switch (this) {
-            case LEASEHOLD -> new LeaseholdCandidate(client, lease, identity, timing, release, log);
+            case LEASEHOLD -> new LeaseholdCandidate(client, lease, identity, timing, release, log, false);
+            case LEASEHOLD_SHARED -> new LeaseholdCandidate(client, lease, identity, timing, release, log, true);
             case FABRIC8 -> new Fabric8Candidate(client, lease, identity, timing, release, log);
         };
     }
@@ -41,6 +44,6 @@ enum Library {
                 return library;
             }
         }
-        throw new IllegalArgumentException("libs must name leasehold and/or fabric8, was \"" + text + "\"");
+        throw new IllegalArgumentException("libs must name leasehold, leasehold-shared and/or fabric8, was \"" + text + "\"");
     }
 }
