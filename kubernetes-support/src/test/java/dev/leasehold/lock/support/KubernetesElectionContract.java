@@ -189,7 +189,8 @@ public abstract class KubernetesElectionContract extends MockApiBase {
         long before = System.nanoTime();
         Fleet.Leasehold a = fleet.leasehold(lock(client, "a"));
 
-        await().atMost(Fleet.LEASE.plusSeconds(10)).until(a::leading);
+        // the started-leading callback, not isLeader(), sets startedAt: wait for the callback
+        await().atMost(Fleet.LEASE.plusSeconds(10)).until(() -> a.leading() && a.startedAt() > 0);
         assertThat(Duration.ofNanos(a.startedAt() - before)).isGreaterThanOrEqualTo(Fleet.LEASE);
         assertThat(a.elector().leadership().orElseThrow().term()).isEqualTo(1);
         assertThat(join(lock(client, "b").get()).orElseThrow().record().orElseThrow().holderIdentity())

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -177,9 +176,6 @@ class ApiFaultsTest extends MockApiBase {
     }
 
     @Test
-    @Disabled("needs the core half of issue 7 defect 1 (terms continue from the highest observed across a lock that "
-            + "vanished): in a run on 2026-11-30 the leader at term 2 found the restarted server empty, stepped down "
-            + "and re-created the Lease with term 1")
     void anApiServerRestartedEmptyNeverYieldsTwoLeadersAndTermsNeverGoBackwards() {
         FaultProxy proxy = api.proxy();
         try (MockApi restarted = new MockApi();
