@@ -1,5 +1,6 @@
 package dev.leasehold.core;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -27,6 +28,12 @@ public interface Leadership {
      * {@code close()}, before the callback ran); its stopped-leading follows all the same.
      */
     boolean isValid();
+
+    /**
+     * How long this term stays valid if no further renew succeeds: from now to the start of the last successful
+     * renew plus the renew deadline, on the elector's monotonic clock. Zero once the term has ended.
+     */
+    Duration validFor();
 
     /** True once this term is over for good: the negation of {@link #isValid()}, named for readability. */
     default boolean isEnded() {

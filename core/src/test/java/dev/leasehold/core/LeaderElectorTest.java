@@ -45,6 +45,22 @@ class LeaderElectorTest {
     }
 
     @Test
+    void validForCountsDownToTheRenewDeadlineAndIsZeroOnceTheTermEnds() {
+        Candidate a = f.candidate("a");
+        f.run(Duration.ofMillis(100));
+        Leadership term = a.leadership;
+        // renews every second, each valid until its start + 3 s: between 2 s and 3 s are always left
+        for (int i = 0; i < 5; i++) {
+            f.run(Duration.ofMillis(700));
+            assertThat(term.validFor()).isBetween(Duration.ofMillis(1990), Duration.ofSeconds(3));
+        }
+        a.elector.closeAsync();
+        f.run(Duration.ofMillis(50));
+        assertThat(term.validFor()).isEqualTo(Duration.ZERO);
+        assertThat(term.isValid()).isFalse();
+    }
+
+    @Test
     void followerTakesOverTheMomentTheLeaderReleases() {
         Candidate a = f.candidate("a");
         f.run(Duration.ofMillis(100));

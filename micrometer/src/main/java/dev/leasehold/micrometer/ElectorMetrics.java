@@ -1,6 +1,5 @@
 package dev.leasehold.micrometer;
 
-import dev.leasehold.core.ElectionScheduler;
 import dev.leasehold.core.ElectorListener;
 import dev.leasehold.core.ElectorState;
 import dev.leasehold.core.LeaderElector;
@@ -22,7 +21,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Micrometer meters for one {@link LeaderElector}: it is both the {@link ElectorListener} that hears the elector
@@ -71,13 +69,9 @@ public final class ElectorMetrics implements ElectorListener, MeterBinder, AutoC
     /** client-go's counter; Prometheus shows it as {@code leader_election_slowpath_total}. */
     public static final String CLIENT_GO_SLOWPATH = "leader.election.slowpath";
 
-    /** The start of the last successful acquire or renew of a term, on the elector's monotonic clock. */
-    private record Renewed(long term, long startNanos) { }
-
     private final String lockOverride;
     private final String clientGoName;
     private final List<Bound> bound = new CopyOnWriteArrayList<>();
-    private final AtomicReference<Renewed> lastRenewed = new AtomicReference<>();
     private volatile LeaderElector elector;
     private volatile boolean leadingHeard;
 
@@ -131,9 +125,6 @@ public final class ElectorMetrics implements ElectorListener, MeterBinder, AutoC
     public void onTransition(StateChange change) {
         if (change.to() == ElectorState.LEADING) {
             leadingHeard = true;
-            // a stand-in until the acquire call itself is heard: the transition comes just after the write
-            Renewed seed = new Renewed(change.term(), startNanos(change.at(), Duration.ZERO));
-            lastRenewed.accumulateAndGet(seed, (old, s) -> old == null || old.term() < s.term() ? s : old);
             bound.forEach(b -> b.acquired(change.takeoverLatency()));
         } else if (change.from() == ElectorState.LEADING) {
             leadingHeard = false;
@@ -144,10 +135,6 @@ public final class ElectorMetrics implements ElectorListener, MeterBinder, AutoC
 
     @Override
     public void onLockCall(LockCall call) {
-        if (call.outcome() == LockCall.Outcome.SUCCESS && call.kind() != LockCall.Kind.RELEASE) {
-            lastRenewed.accumulateAndGet(new Renewed(call.term(), startNanos(call.at(), call.duration())),
-                    ElectorMetrics::newer);
-        }
         bound.forEach(b -> b.called(call));
     }
 
@@ -168,34 +155,7 @@ public final class ElectorMetrics implements ElectorListener, MeterBinder, AutoC
     double leaseRemainingSeconds() {
         LeaderElector e = elector;
         Optional<Leadership> leadership = e == null ? Optional.empty() : e.leadership();
-        Renewed renewed = lastRenewed.get();
-        if (leadership.isEmpty() || renewed == null || renewed.term() != leadership.get().term()) {
-            return 0;
-        }
-        long left = renewed.startNanos() + e.config().renewDeadline().toNanos() - clock().nanoTime();
-        return Math.max(0, left) / 1e9;
-    }
-
-    /** The monotonic instant a call that ended at wall time {@code at} after {@code duration} began. */
-    private long startNanos(java.time.Instant at, Duration duration) {
-        ElectionScheduler clock = clock();
-        long sinceEnd = Math.max(0, Duration.between(at, clock.wallTime()).toNanos());
-        return clock.nanoTime() - sinceEnd - duration.toNanos();
-    }
-
-    private ElectionScheduler clock() {
-        LeaderElector e = elector;
-        return e != null ? e.config().scheduler() : ElectionScheduler.shared();
-    }
-
-    private static Renewed newer(Renewed old, Renewed candidate) {
-        if (old == null || candidate.term() > old.term()) {
-            return candidate;
-        }
-        if (candidate.term() == old.term() && candidate.startNanos() - old.startNanos() > 0) {
-            return candidate;
-        }
-        return old;
+        return leadership.map(l -> l.validFor().toNanos() / 1e9).orElse(0.0);
     }
 
     static String stepDownReason(StateChange.Cause cause) {

@@ -2,6 +2,7 @@ package dev.leasehold.core.internal;
 
 import dev.leasehold.core.ElectionScheduler;
 import dev.leasehold.core.Leadership;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /** One term of leadership; its validity is read straight off the monotonic clock. */
@@ -34,6 +35,12 @@ final class Term implements Leadership {
     @Override
     public boolean isValid() {
         return !ended && clock.nanoTime() - validUntilNanos < 0;
+    }
+
+    @Override
+    public Duration validFor() {
+        long left = validUntilNanos - clock.nanoTime();
+        return ended || left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
     }
 
     @Override

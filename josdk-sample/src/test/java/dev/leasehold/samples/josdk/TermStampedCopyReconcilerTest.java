@@ -21,6 +21,11 @@ class TermStampedCopyReconcilerTest {
     /** A term handle with a fixed validity: a value, not a mock. */
     private record FixedTerm(String identity, long term, boolean isValid) implements Leadership {
         @Override
+        public java.time.Duration validFor() {
+            return isValid ? java.time.Duration.ofDays(1) : java.time.Duration.ZERO;
+        }
+
+        @Override
         public CompletableFuture<Void> lost() {
             return new CompletableFuture<>();
         }

@@ -148,6 +148,11 @@ class EmbeddedAppTest {
         }
 
         @Override
+        public Duration validFor() {
+            return isValid() ? Duration.ofDays(1) : Duration.ZERO;
+        }
+
+        @Override
         public CompletableFuture<Void> lost() {
             return lost;
         }
