@@ -3,6 +3,8 @@ package dev.leasehold.core;
 import dev.leasehold.core.spi.MultiLock;
 import dev.leasehold.core.spi.ResourceLock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Executor;
@@ -28,7 +30,7 @@ public final class LeaderElectorBuilder {
     private Consumer<Leadership> onStartedLeading = leadership -> { };
     private Runnable onStoppedLeading = () -> { };
     private Consumer<String> onNewLeader = identity -> { };
-    private ElectorListener listener;
+    private final List<ElectorListener> listeners = new ArrayList<>();
     private ElectionScheduler scheduler;
     private Executor callbackExecutor;
     private RandomGenerator random;
@@ -122,9 +124,16 @@ public final class LeaderElectorBuilder {
         return this;
     }
 
-    /** Hears every state transition (metrics, Kubernetes events). */
+    /**
+     * Adds a listener that hears every state transition and lock call (metrics, Kubernetes events). Call it once
+     * per listener; they hear each event in the order they were added, and one that throws does not silence the
+     * others.
+     */
     public LeaderElectorBuilder listener(ElectorListener listener) {
-        this.listener = listener;
+        if (listener == null) {
+            throw new IllegalArgumentException("listener must not be null");
+        }
+        listeners.add(listener);
         return this;
     }
 
@@ -274,7 +283,7 @@ public final class LeaderElectorBuilder {
         require(onStoppedLeading != null, "onStoppedLeading", null, "must not be null");
         require(onNewLeader != null, "onNewLeader", null, "must not be null");
         return new ElectionConfig(lock, leaseDuration, renewDeadline, retryPeriod, timeout, jitter, maxClockDrift,
-                releaseOnClose, onStartedLeading, onStoppedLeading, onNewLeader, Optional.ofNullable(listener),
+                releaseOnClose, onStartedLeading, onStoppedLeading, onNewLeader, listeners.isEmpty() ? Optional.empty() : Optional.of(ElectorListener.all(listeners)),
                 scheduler != null ? scheduler : ElectionScheduler.shared(),
                 callbackExecutor != null ? callbackExecutor : CallbackPool.shared(),
                 random != null ? random : new Random(), drain, recheck, initialWait,

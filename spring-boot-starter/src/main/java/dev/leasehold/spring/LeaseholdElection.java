@@ -4,12 +4,9 @@ import dev.leasehold.core.ElectorListener;
 import dev.leasehold.core.Health;
 import dev.leasehold.core.LeaderElector;
 import dev.leasehold.core.Leadership;
-import dev.leasehold.core.LockCall;
-import dev.leasehold.core.StateChange;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -147,34 +144,10 @@ public final class LeaseholdElection implements SmartLifecycle {
                     .onStartedLeading(l -> publisher.publishEvent(new StartLeadingEvent(this, l)))
                     .onStoppedLeading(() -> publisher.publishEvent(new StopLeadingEvent(this, identity())))
                     .onNewLeader(holder -> publisher.publishEvent(new NewLeaderEvent(this, holder)))
-                    .listener(new FanOut(all))
+                    .listener(ElectorListener.all(all))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("leasehold.election: " + e.getMessage(), e);
-        }
-    }
-
-    /** Every listener hears every call, in order; one that throws does not silence the rest. */
-    private record FanOut(List<ElectorListener> all) implements ElectorListener {
-
-        @Override
-        public void onTransition(StateChange change) {
-            each(l -> l.onTransition(change));
-        }
-
-        @Override
-        public void onLockCall(LockCall call) {
-            each(l -> l.onLockCall(call));
-        }
-
-        private void each(Consumer<ElectorListener> call) {
-            for (ElectorListener listener : all) {
-                try {
-                    call.accept(listener);
-                } catch (RuntimeException e) {
-                    log.warn("elector listener {} failed", listener, e);
-                }
-            }
         }
     }
 }

@@ -1,19 +1,15 @@
-package dev.leasehold.micrometer;
+package dev.leasehold.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.leasehold.core.ElectorListener;
-import dev.leasehold.core.ElectorState;
-import dev.leasehold.core.LockCall;
-import dev.leasehold.core.StateChange;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ElectorListenersTest {
+class ElectorListenerAllTest {
 
     private final List<String> heard = new ArrayList<>();
 
@@ -36,7 +32,7 @@ class ElectorListenersTest {
         ElectorListener failing = change -> {
             throw new IllegalStateException("boom");
         };
-        ElectorListener all = ElectorListeners.of(recording("a"), failing, recording("b"));
+        ElectorListener all = ElectorListener.all(List.of(recording("a"), failing, recording("b")));
         all.onTransition(new StateChange("me", "lock", ElectorState.FOLLOWING, ElectorState.LEADING, 1, "acquired",
                 Instant.EPOCH, StateChange.Cause.ACQUIRED, Duration.ZERO));
         all.onLockCall(new LockCall("me", "lock", LockCall.Kind.RENEW, LockCall.Outcome.SUCCESS, Duration.ZERO, 1,
@@ -46,7 +42,7 @@ class ElectorListenersTest {
 
     @Test
     void aNullListenerIsNamed() {
-        assertThatThrownBy(() -> ElectorListeners.of(recording("a"), null))
+        assertThatThrownBy(() -> ElectorListener.all(java.util.Arrays.asList(recording("a"), null)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("listeners[1] must not be null");
     }
 }
