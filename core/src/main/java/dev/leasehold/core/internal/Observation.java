@@ -32,8 +32,13 @@ final class Observation {
 
     private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
 
-    /** The longest lease a record may declare; beyond it the record counts as unreadable. */
-    static final Duration MAX_RECORD_LEASE = Duration.ofDays(1);
+    /**
+     * The longest lease a record may declare: the most a Kubernetes Lease can carry (int32 seconds, about 68
+     * years), far inside what the monotonic clock can count. A longer one counts as unreadable. A legal but absurd
+     * lease is honoured: a holder that claims it may still be working, so waiting is the safe side; release or
+     * delete the lock to end it.
+     */
+    static final Duration MAX_RECORD_LEASE = Duration.ofSeconds(Integer.MAX_VALUE);
 
     private final String identity;
     private final String name;
