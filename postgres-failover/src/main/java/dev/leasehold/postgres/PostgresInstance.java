@@ -248,6 +248,30 @@ public final class PostgresInstance {
         LOG.info("PostgreSQL {} started", describe());
     }
 
+    /**
+     * Starts this stopped instance as a standby: writes {@code standby.signal} (keeping whatever upstream its
+     * settings name, possibly none) and starts it. A data directory that was a primary then comes up read-only.
+     */
+    public void startAsStandby(Duration timeout) {
+        Path data = requireDataDir();
+        if (isRunning()) {
+            return;
+        }
+        StandbyConfig.writeOwned(this, data.resolve("standby.signal"), "");
+        StandbyConfig.deleteQuietly(data.resolve("recovery.signal"));
+        start(timeout);
+    }
+
+    /** Whether the data directory holds a cluster (its {@code PG_VERSION} file exists). */
+    public boolean hasData() {
+        return Files.exists(requireDataDir().resolve("PG_VERSION"));
+    }
+
+    /** The system identifier of the cluster in the data directory, from {@code global/pg_control}. */
+    public long systemIdentifier() {
+        return PgControl.read(requireDataDir()).systemIdentifier();
+    }
+
     /** The last lines of the server log, for error messages. */
     public static String tail(Path log) {
         try {

@@ -55,7 +55,7 @@ public final class Decider {
 
     private static Decision lead(Snapshot s, Snapshot.Term term, DecisionRules rules) {
         MemberStatus own = s.own();
-        if (term.remaining().compareTo(rules.fenceBelow()) <= 0) {
+        if (!rules.fenceBelow().isZero() && term.remaining().compareTo(rules.fenceBelow()) <= 0) {
             return Decision.of(Step.FENCE, false, "term " + term.term() + " has " + term.remaining()
                     + " left, below fenceBelow " + rules.fenceBelow() + ": stopping PostgreSQL before the deadline");
         }
