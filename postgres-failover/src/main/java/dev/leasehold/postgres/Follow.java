@@ -26,6 +26,38 @@ public final class Follow {
         this.self = self;
     }
 
+    /**
+     * Points a running standby at {@code upstream} without waiting for it to stream: the slot on the upstream,
+     * then {@code primary_conninfo} and {@code primary_slot_name} by reload (13+), or by restart before.
+     */
+    Result point(PostgresInstance upstream, Duration timeout) {
+        PostgresStatus status = self.status();
+        if (status.state() != PostgresStatus.State.STANDBY) {
+            throw new PostgresException("PostgreSQL " + self.describe() + " cannot follow " + upstream.describe()
+                    + ": it is " + status.state() + " (a primary must be fenced and rejoined, not followed)");
+        }
+        upstream.slots().create(self.slotName());
+        String conninfo = StandbyConfig.conninfo(self, upstream);
+        if (conninfo.equals(currentSetting("primary_conninfo"))
+                && self.slotName().equals(currentSetting("primary_slot_name"))) {
+            return Result.UNCHANGED;
+        }
+        Passfile.ensure(self.config());
+        if (status.serverVersion() >= 130000) {
+            self.execute("ALTER SYSTEM SET primary_conninfo = " + Identifiers.quoteLiteral(conninfo));
+            self.execute("ALTER SYSTEM SET primary_slot_name = " + Identifiers.quoteLiteral(self.slotName()));
+            self.execute("SELECT pg_reload_conf()");
+            LOG.info("PostgreSQL {} pointed at {} (reloaded)", self.describe(), upstream.describe());
+            return Result.RELOADED;
+        }
+        self.commands().runOrThrow(timeout, Map.of(), "pg_ctl",
+                List.of("stop", "-D", self.requireDataDir().toString(), "-m", "fast", "-w"));
+        StandbyConfig.writeForStopped(self, upstream);
+        self.start(timeout);
+        LOG.info("PostgreSQL {} pointed at {} (restarted)", self.describe(), upstream.describe());
+        return Result.RESTARTED;
+    }
+
     Result follow(PostgresInstance upstream, Duration timeout) {
         PostgresStatus status = self.status();
         if (status.state() != PostgresStatus.State.STANDBY) {

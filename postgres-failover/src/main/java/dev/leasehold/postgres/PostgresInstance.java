@@ -309,6 +309,14 @@ public final class PostgresInstance {
     }
 
     /**
+     * Like {@link #follow} but returns once the settings are applied, without waiting for streaming: for a
+     * caller (the agent) that watches the status itself and must not block.
+     */
+    public Follow.Result pointAt(PostgresInstance upstream, Duration timeout) {
+        return new Follow(this).point(upstream, timeout);
+    }
+
+    /**
      * Waits until this standby streams WAL from {@code upstream}.
      *
      * @throws PostgresException naming both and the last status seen, if it does not within the timeout

@@ -45,6 +45,7 @@ public final class Agent implements AutoCloseable {
     private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(20);
     private static final Duration STEP_BACKOFF = Duration.ofSeconds(1);
     private static final String HOLD_NAME = "leasehold_hold_commits";
+    private static final Duration FOLLOW_TIMEOUT = Duration.ofSeconds(10);
 
     private final AgentConfig config;
     private final PostgresInstance pg;
@@ -80,6 +81,8 @@ public final class Agent implements AutoCloseable {
     private Step failedStep;
     private long retryStepAtNanos;
     private String lastFailure = "";
+    private String followTarget;
+    private long followSinceNanos;
 
     private Agent(AgentConfig config) {
         this.config = config;
@@ -221,6 +224,9 @@ public final class Agent implements AutoCloseable {
         if (s.role() == Role.PRIMARY) {
             pgWritable = true;
         }
+        if (s.upstream().isPresent() && s.upstream().get().equals(followTarget)) {
+            followSinceNanos = System.nanoTime();
+        }
         Leadership l = leadership;
         Optional<Snapshot.Term> term = l == null ? Optional.empty()
                 : Optional.of(new Snapshot.Term(l.term(), l.isValid(), remaining()));
@@ -281,7 +287,7 @@ public final class Agent implements AutoCloseable {
             }
             case RESTART -> attempt(Step.RESTART, () -> pg.start(config.operationTimeout()));
             case RELEASE -> release(d.reason());
-            case FOLLOW -> upstream(d).ifPresent(u -> attempt(Step.FOLLOW, () -> follow(u)));
+            case FOLLOW -> upstream(d).ifPresent(u -> attempt(Step.FOLLOW, () -> follow(d.target().get(), u)));
             case REJOIN -> upstream(d).ifPresent(u -> attempt(Step.REJOIN,
                     () -> pg.rejoin(u, config.operationTimeout())));
             case CLONE -> upstream(d).ifPresent(u -> attempt(Step.CLONE, () -> {
@@ -357,16 +363,32 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private void follow(PostgresInstance upstream) {
-        try {
-            pg.follow(upstream, config.operationTimeout());
-        } catch (RuntimeException e) {
-            // a standby that cannot stream from the new primary may have diverged: stop it so that the next
-            // step rejoins it (rewinding or re-cloning when needed)
+    /**
+     * Points the standby at the holder and lets it connect; the next ticks see it stream. If it still does not
+     * stream from a reachable primary after {@code followTimeout}, its WAL has most likely diverged: it is
+     * stopped, and the next step rejoins it (rewind or re-clone).
+     */
+    private void follow(String target, PostgresInstance upstream) {
+        long now = System.nanoTime();
+        if (!target.equals(followTarget)) {
+            pg.pointAt(upstream, config.operationTimeout());
+            followTarget = target;
+            followSinceNanos = now;
+            return;
+        }
+        if (now - followSinceNanos < FOLLOW_TIMEOUT.toNanos()) {
+            return;
+        }
+        followSinceNanos = now;
+        if (upstream.status().state() == dev.leasehold.postgres.PostgresStatus.State.PRIMARY) {
+            LOG.info("{}: not streaming from {} after {}: stopping to rejoin it (rewind or re-clone)", name,
+                    target, FOLLOW_TIMEOUT);
+            followTarget = null;
             synchronized (fenceLock) {
                 pg.fence(config.fenceTimeout());
             }
-            throw e;
+        } else {
+            pg.pointAt(upstream, config.operationTimeout());
         }
     }
 

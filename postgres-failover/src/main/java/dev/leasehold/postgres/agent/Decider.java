@@ -180,6 +180,12 @@ public final class Decider {
         Optional<String> self = Optional.of(own.name());
         if (holder.isPresent() && !holder.equals(self)) {
             String leader = holder.get();
+            boolean leaderIsPrimary = Optional.ofNullable(s.others().get(leader))
+                    .map(o -> o.status().role() == Role.PRIMARY && o.status().healthy()).orElse(false);
+            if (!leaderIsPrimary) {
+                return new Decision(Step.NONE, gate.open(), "holder " + leader + " is not a primary yet; "
+                        + gate.reason(), Optional.empty(), gate.deferral());
+            }
             Step step = switch (own.role()) {
                 case EMPTY -> Step.CLONE;
                 case STOPPED -> Step.REJOIN;

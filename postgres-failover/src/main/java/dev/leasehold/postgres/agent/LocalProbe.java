@@ -64,13 +64,16 @@ final class LocalProbe implements AutoCloseable {
                 role = Role.STOPPED;
             } else {
                 PostgresStatus s = probe();
-                lastStatus = s;
+                if (s != null) {
+                    lastStatus = s;
+                }
                 if (s == null) {
                     role = Role.UNRESPONSIVE;
                 } else if (s.state() == PostgresStatus.State.PRIMARY || s.state() == PostgresStatus.State.STANDBY) {
                     role = s.state() == PostgresStatus.State.PRIMARY ? Role.PRIMARY : Role.REPLICA;
                     healthy = true;
-                    timeline = s.timeline();
+                    timeline = s.state() == PostgresStatus.State.STANDBY ? Math.max(s.timeline(), historyTimeline())
+                            : s.timeline();
                     position = s.position();
                     upstream = s.upstream().filter(WalReceiver::streaming)
                             .flatMap(w -> memberAt.apply(w.senderHost(), w.senderPort()));
@@ -98,6 +101,31 @@ final class LocalProbe implements AutoCloseable {
     /** The full status of the last successful probe, for {@code /status}. */
     Optional<PostgresStatus> lastStatus() {
         return Optional.ofNullable(lastStatus);
+    }
+
+    /**
+     * The newest timeline whose history file the data directory holds. A standby fetches it when it follows a
+     * timeline switch; its status alone falls back to the control file's (older) timeline once its WAL receiver
+     * is gone, e.g. right after the primary died.
+     */
+    private int historyTimeline() {
+        java.nio.file.Path wal = pg.config().dataDir().orElseThrow().resolve("pg_wal");
+        int newest = 0;
+        try (var files = java.nio.file.Files.list(wal)) {
+            for (var f : (Iterable<java.nio.file.Path>) files::iterator) {
+                String n = f.getFileName().toString();
+                if (n.length() == 16 && n.endsWith(".history")) {
+                    try {
+                        newest = Math.max(newest, Integer.parseInt(n.substring(0, 8), 16));
+                    } catch (NumberFormatException e) {
+                        // not a history file
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return newest;
     }
 
     private Optional<String> readSystemId() {

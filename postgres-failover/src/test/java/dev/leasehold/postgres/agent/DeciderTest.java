@@ -104,6 +104,12 @@ class DeciderTest {
         LeaseView lease = free(Duration.ofSeconds(1), 10 * MB);
         List<Observed> others = new ArrayList<>();
         DecisionRules rules = RULES;
+        boolean primaryKnown;
+
+        Case holderNotPrimaryYet() {
+            primaryKnown = true;
+            return this;
+        }
 
         Case own(MemberStatus m) {
             own = m;
@@ -141,11 +147,16 @@ class DeciderTest {
 
         Decision decide() {
             Map<String, Observed> map = new LinkedHashMap<>();
+            if (lease.held() && !lease.holder().get().equals(own.name()) && !primaryKnown) {
+                map.put(lease.holder().get(), new Observed(member(lease.holder().get(), Role.PRIMARY, 20 * MB),
+                        Duration.ofSeconds(1)));
+            }
             others.forEach(o -> map.put(o.status().name(), o));
             return Decider.decide(new Snapshot(own, unhealthyFor, term, lease, map), rules);
         }
     }
 
+    /** A lease held by {@code holder}, whose status says it is the primary. */
     static LeaseView held(String holder, long published) {
         return new LeaseView(Optional.of(holder), Duration.ZERO, Optional.of("7000"),
                 Optional.of(new LeaseView.Published(1, new Lsn(published))));
@@ -248,6 +259,9 @@ class DeciderTest {
                         .lease(held("pg-2", 10 * MB)), Step.REJOIN, false, "primary is pg-2"),
                 row("empty member clones from the holder", c().own(member("pg-1", Role.EMPTY, -1))
                         .lease(held("pg-2", 10 * MB)), Step.CLONE, false, "must clone"),
+                row("a new holder that is not a primary yet is not followed", c().own(member("pg-1", Role.STOPPED, -1))
+                        .lease(held("pg-2", 10 * MB)).holderNotPrimaryYet().other(replica("pg-2", 10 * MB)),
+                        Step.NONE, false, "not a primary yet"),
                 row("stopped member with no holder starts as a standby", c().own(member("pg-1", Role.STOPPED, -1)),
                         Step.START_STANDBY, false, "starting as a standby"),
                 // ---- bootstrap
