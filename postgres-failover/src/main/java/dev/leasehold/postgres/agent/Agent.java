@@ -238,7 +238,11 @@ public final class Agent implements AutoCloseable {
         Decision before = lastDecision;
         if (before == null || before.step() != d.step() || before.mayAcquire() != d.mayAcquire()
                 || !before.target().equals(d.target())) {
-            LOG.info("{}: {} (may acquire: {}): {}", name, d.step(), d.mayAcquire(), d.reason());
+            if (d.step() == Step.REFUSE) {
+                LOG.error("{}: {}", name, d.reason());
+            } else {
+                LOG.info("{}: {} (may acquire: {}): {}", name, d.step(), d.mayAcquire(), d.reason());
+            }
         }
         lastDecision = d;
         act(d, s, l);

@@ -14,12 +14,12 @@ import java.util.Optional;
  *
  * <p>In order:
  * <ol>
- *   <li>Data of another cluster: refuse, never compete.</li>
  *   <li>Holding a term: keep PostgreSQL the writable primary while the term is comfortably valid; make commits
  *       wait when renews fail ({@code holdCommitsBelow}); fence before the deadline ({@code fenceBelow}) or
  *       once the elector says the term ended; restart a dead server in place within {@code restartWithin}, else
  *       release; release a server hung longer than {@code hangTimeout}.</li>
- *   <li>Not holding: a writable server is fenced at once (no primary without a term). Then the acquisition
+ *   <li>Not holding: a writable server is fenced at once (no primary without a term); data of another cluster
+ *       is refused (never compete, never follow). Then the acquisition
  *       gate: eligible when healthy, not {@code nofailover}, within {@code maximumLagOnFailover} of the last
  *       published primary position, and no better fresh member exists (further ahead, or level with a higher
  *       priority) or the Lease has been free for {@code deferGrace} already. Then what to do while another
@@ -33,19 +33,19 @@ public final class Decider {
 
     public static Decision decide(Snapshot s, DecisionRules rules) {
         MemberStatus own = s.own();
-        // 1. foreign data: never take part
+        // 1. holding a term
+        if (s.leadership().isPresent() && s.leadership().get().valid()) {
+            return lead(s, s.leadership().get(), rules);
+        }
+        // 2. not holding: never writable, and never with another cluster's data
+        if (own.role() == Role.PRIMARY) {
+            return Decision.of(Step.FENCE, false, "PostgreSQL is writable but this member holds no valid term");
+        }
+        // foreign data: never take part
         if (own.systemId().isPresent() && s.lease().systemId().isPresent()
                 && !own.systemId().equals(s.lease().systemId())) {
             return Decision.of(Step.REFUSE, false, "data directory belongs to cluster " + own.systemId().get()
                     + ", the Lease records cluster " + s.lease().systemId().get() + ": refusing to join");
-        }
-        // 2. holding a term
-        if (s.leadership().isPresent() && s.leadership().get().valid()) {
-            return lead(s, s.leadership().get(), rules);
-        }
-        // 3. not holding
-        if (own.role() == Role.PRIMARY) {
-            return Decision.of(Step.FENCE, false, "PostgreSQL is writable but this member holds no valid term");
         }
         Gate gate = gate(s, rules);
         return act(s, gate);

@@ -274,7 +274,10 @@ class DeciderTest {
                                 .other(replica("pg-2", 10 * MB)), Step.NONE, false, "must clone"),
                 // ---- foreign data
                 row("data of another cluster: refuse", c().own(with(replica("pg-1", 10 * MB), b -> b.systemId("9")))
-                        .lease(held("pg-2", 10 * MB)), Step.REFUSE, false, "belongs to cluster 9"));
+                        .lease(held("pg-2", 10 * MB)), Step.REFUSE, false, "belongs to cluster 9"),
+                row("a writable server with another cluster's data is fenced first",
+                        c().own(with(member("pg-1", Role.PRIMARY, 10 * MB), b -> b.systemId("9")))
+                                .lease(held("pg-2", 10 * MB)), Step.FENCE, false, "no valid term"));
     }
 
     @ParameterizedTest(name = "{0}")
