@@ -56,6 +56,8 @@ public final class Agent implements AutoCloseable {
     private final SlotKeeper slots;
     private final ScheduledExecutorService loop;
     private final ScheduledExecutorService watchdog;
+    private final java.util.concurrent.ExecutorService maintenance;
+    private java.util.concurrent.Future<?> slotWork;
     private final AtomicReference<LeaderElector> elector = new AtomicReference<>();
     private final Object fenceLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -99,6 +101,7 @@ public final class Agent implements AutoCloseable {
         this.slots = new SlotKeeper(config.leaseDuration().multipliedBy(30), System::nanoTime);
         this.loop = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-" + name));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-watchdog-" + name));
+        this.maintenance = Executors.newSingleThreadExecutor(daemon("leasehold-agent-slots-" + name));
         this.http = config.httpPort() >= 0 ? new AgentHttp(this, config.httpPort()) : null;
     }
 
@@ -345,11 +348,18 @@ public final class Agent implements AutoCloseable {
             publisher.event("Primary", name + " is primary for term " + l.term() + " on timeline " + s.timeline());
         }
         long now = System.nanoTime();
-        if (now - lastSlotsNanos >= config.statusInterval().toNanos()) {
+        if (now - lastSlotsNanos >= config.statusInterval().toNanos() && (slotWork == null || slotWork.isDone())) {
             lastSlotsNanos = now;
             Set<String> members = new HashSet<>(view.others().keySet());
             members.add(name);
-            attempt(Step.NONE, () -> slots.reconcile(pg, members));
+            // off the loop: a server that hangs must not hold up the probe that notices it
+            slotWork = maintenance.submit(() -> {
+                try {
+                    slots.reconcile(pg, members);
+                } catch (RuntimeException e) {
+                    LOG.debug("{}: slot upkeep failed: {}", name, e.toString());
+                }
+            });
         }
     }
 
@@ -540,6 +550,7 @@ public final class Agent implements AutoCloseable {
             e.close();
         }
         watchdog.shutdownNow();
+        maintenance.shutdownNow();
         if (http != null) {
             http.close();
         }
@@ -560,6 +571,7 @@ public final class Agent implements AutoCloseable {
         abandoned = true; // every lock write fails from now on, the release included
         loop.shutdownNow();
         watchdog.shutdownNow();
+        maintenance.shutdownNow();
         LeaderElector e = elector.get();
         if (e != null) {
             e.closeAsync();
