@@ -330,6 +330,9 @@ public final class Agent implements AutoCloseable {
         if (l == null || !l.isValid()) {
             return;
         }
+        // a hold left in postgresql.auto.conf by an earlier term of this member (fenced while holding) would
+        // make every commit of the new term wait forever: clear it first (ALTER SYSTEM works on a standby)
+        clearHold();
         PostgresInstance.PromoteResult r = pg.promote(config.operationTimeout());
         MemberStatus s = probe.sample(heartbeat);
         own = s;
@@ -361,6 +364,22 @@ public final class Agent implements AutoCloseable {
                 }
             });
         }
+    }
+
+    private void clearHold() {
+        try (var c = pg.connect(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
+            rs.next();
+            if (!HOLD_NAME.equals(rs.getString(1))) {
+                return;
+            }
+        } catch (java.sql.SQLException e) {
+            throw new dev.leasehold.postgres.PostgresException("cannot read synchronous_standby_names of "
+                    + pg.describe() + ": " + e.getMessage(), e);
+        }
+        pg.execute("ALTER SYSTEM RESET synchronous_standby_names");
+        pg.execute("SELECT pg_reload_conf()");
+        LOG.info("{}: cleared a commit hold left by an earlier term", name);
     }
 
     private void holdCommits(boolean hold) {

@@ -147,4 +147,32 @@ class AgentFailoverTest {
             assertThat(f.agents[q].leadership().orElseThrow().term()).isGreaterThan(1);
         }
     }
+
+    /**
+     * Bug: a primary cut off from the API server holds commits (synchronous_standby_names in
+     * postgresql.auto.conf) and is fenced; the hold stayed in its data directory, so when it was promoted again
+     * in a later term every commit waited forever.
+     */
+    @Test
+    void formerlyHeldPrimaryAcknowledgesWritesWhenPromotedAgain() throws Exception {
+        try (AgentFixture f = new AgentFixture(3)) {
+            f.agents[2] = Agent.start(f.config(2).noFailover(true).build());
+            f.start(0);
+            f.start(1);
+            int p = awaitPrimary(f, -1);
+            int q = 1 - p;
+            try (WriteProbe load = new WriteProbe(f.pg, f.member(p))) {
+                f.proxies[p].mode(FaultProxy.Mode.BLACKHOLE);
+                awaitPrimary(f, p);
+                f.proxies[p].mode(FaultProxy.Mode.PASS);
+                awaitReplicaOf(f, p, q);
+                long crash = System.nanoTime();
+                f.agents[q].abandon();
+                f.pg.kill9(q);
+                assertThat(awaitPrimary(f, q)).isEqualTo(p);
+                await().atMost(Duration.ofSeconds(30)).until(() -> load.acksBy("pg-" + p).stream()
+                        .anyMatch(a -> a.sentNanos() > crash));
+            }
+        }
+    }
 }
