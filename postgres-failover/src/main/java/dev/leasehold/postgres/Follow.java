@@ -59,34 +59,11 @@ public final class Follow {
     }
 
     Result follow(PostgresInstance upstream, Duration timeout) {
-        PostgresStatus status = self.status();
-        if (status.state() != PostgresStatus.State.STANDBY) {
-            throw new PostgresException("PostgreSQL " + self.describe() + " cannot follow " + upstream.describe()
-                    + ": it is " + status.state() + " (a primary must be fenced and rejoined, not followed)");
-        }
-        upstream.slots().create(self.slotName());
-        String conninfo = StandbyConfig.conninfo(self, upstream);
-        Result result;
-        if (conninfo.equals(currentSetting("primary_conninfo"))
-                && self.slotName().equals(currentSetting("primary_slot_name"))) {
-            awaitStreaming(self, upstream, timeout);
-            return Result.UNCHANGED;
-        }
-        Passfile.ensure(self.config());
-        if (status.serverVersion() >= 130000) {
-            self.execute("ALTER SYSTEM SET primary_conninfo = " + Identifiers.quoteLiteral(conninfo));
-            self.execute("ALTER SYSTEM SET primary_slot_name = " + Identifiers.quoteLiteral(self.slotName()));
-            self.execute("SELECT pg_reload_conf()");
-            result = Result.RELOADED;
-        } else {
-            self.commands().runOrThrow(timeout, Map.of(), "pg_ctl",
-                    List.of("stop", "-D", self.requireDataDir().toString(), "-m", "fast", "-w"));
-            StandbyConfig.writeForStopped(self, upstream);
-            self.start(timeout);
-            result = Result.RESTARTED;
-        }
+        Result result = point(upstream, timeout);
         awaitStreaming(self, upstream, timeout);
-        LOG.info("PostgreSQL {} follows {} ({})", self.describe(), upstream.describe(), result);
+        if (result != Result.UNCHANGED) {
+            LOG.info("PostgreSQL {} follows {} ({})", self.describe(), upstream.describe(), result);
+        }
         return result;
     }
 

@@ -179,11 +179,31 @@ public final class PostgresInstance {
         return withConnection("promote", c -> {
             try (Statement s = c.createStatement()) {
                 s.setQueryTimeout(seconds + 5);
-                try (ResultSet rs = s.executeQuery("SELECT pg_promote(true, " + seconds + ")")) {
+                // pg_promote(true) polls for the end of recovery only every 100 ms; ask without waiting and poll
+                // every 5 ms ourselves, which takes that much off every failover
+                try (ResultSet rs = s.executeQuery("SELECT pg_promote(false)")) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
+                        throw new PostgresException("PostgreSQL " + describe() + " did not accept the promote request");
+                    }
+                }
+                long deadline = System.nanoTime() + wait.toNanos();
+                while (true) {
+                    try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                        rs.next();
+                        if (!rs.getBoolean(1)) {
+                            break;
+                        }
+                    }
+                    if (System.nanoTime() - deadline > 0) {
                         throw new PostgresException("PostgreSQL " + describe() + " did not finish promoting within "
                                 + wait);
+                    }
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new PostgresException("interrupted while promoting PostgreSQL " + describe(), e);
                     }
                 }
                 c.setAutoCommit(false);

@@ -23,10 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * write: which member, which row, when the commit was sent and when it was acknowledged, and the WAL position it
  * wrote at. Only a writable primary acknowledges; standbys and stopped servers fail the write.
  */
-final class WriteProbe implements AutoCloseable {
+public final class WriteProbe implements AutoCloseable {
 
     /** One acknowledged write. */
-    record Ack(String member, long id, long sentNanos, long ackedNanos, Lsn lsn) {
+    public record Ack(String member, long id, long sentNanos, long ackedNanos, Lsn lsn) {
     }
 
     private final List<PostgresInstance> members;
@@ -36,7 +36,7 @@ final class WriteProbe implements AutoCloseable {
     private volatile boolean stopped;
 
     /** Creates the probe table on {@code primary} and starts writing to every member of {@code cluster}. */
-    WriteProbe(PostgresCluster cluster, PostgresInstance primary) {
+    public WriteProbe(PostgresCluster cluster, PostgresInstance primary) {
         this.members = cluster.members();
         primary.execute("CREATE TABLE IF NOT EXISTS probe (id bigint PRIMARY KEY, member text NOT NULL)");
         for (PostgresInstance m : members) {
@@ -67,9 +67,13 @@ final class WriteProbe implements AutoCloseable {
                 }
                 pause(3);
             } catch (SQLException e) {
-                close(c);
-                c = null;
-                pause(20);
+                if ("25006".equals(e.getSQLState())) {
+                    pause(2); // a standby refused: keep the session, it can write the moment the server is promoted
+                } else {
+                    close(c);
+                    c = null;
+                    pause(20);
+                }
             }
         }
         close(c);
@@ -104,27 +108,33 @@ final class WriteProbe implements AutoCloseable {
         }
     }
 
-    List<Ack> acks() {
+    public List<Ack> acks() {
         return List.copyOf(acks);
     }
 
-    List<Ack> acksBy(String member) {
+    public List<Ack> acksBy(String member) {
         return acks.stream().filter(a -> a.member().equals(member)).toList();
     }
 
-    Optional<Ack> lastBy(String member) {
+    public Optional<Ack> lastBy(String member) {
         return acksBy(member).stream().max((a, b) -> Long.compare(a.ackedNanos(), b.ackedNanos()));
     }
 
-    Optional<Ack> firstBy(String member) {
+    public Optional<Ack> firstBy(String member) {
         return acksBy(member).stream().min((a, b) -> Long.compare(a.sentNanos(), b.sentNanos()));
+    }
+
+    /** The first write acknowledged by {@code member} among those sent after {@code afterNanos}. */
+    public Optional<Ack> firstAfter(String member, long afterNanos) {
+        return acks.stream().filter(a -> a.member().equals(member) && a.sentNanos() >= afterNanos)
+                .min((a, b) -> Long.compare(a.ackedNanos(), b.ackedNanos()));
     }
 
     /**
      * Pairs of acknowledgements by different members whose intervals (sent to acknowledged) overlap: two
      * members accepting writes at once. Empty when there never were two primaries taking writes.
      */
-    List<String> overlaps() {
+    public List<String> overlaps() {
         List<String> found = new ArrayList<>();
         List<String> names = acks.stream().map(Ack::member).distinct().toList();
         for (String a : names) {
@@ -148,7 +158,7 @@ final class WriteProbe implements AutoCloseable {
     }
 
     /** The ids of probe rows present on {@code m}. */
-    static Set<Long> rowsOn(PostgresInstance m) {
+    public static Set<Long> rowsOn(PostgresInstance m) {
         Set<Long> ids = new HashSet<>();
         try (Connection c = m.connect(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT id FROM probe")) {
@@ -162,7 +172,7 @@ final class WriteProbe implements AutoCloseable {
     }
 
     /** Where {@code m} switched from timeline {@code from} to the next one, from its history file. */
-    static Lsn switchPoint(PostgresInstance m, int newTimeline) {
+    public static Lsn switchPoint(PostgresInstance m, int newTimeline) {
         String file = String.format("pg_wal/%08X.history", newTimeline);
         try (Connection c = m.connect(); PreparedStatement ps = c.prepareStatement("SELECT pg_read_file(?)")) {
             ps.setString(1, file);
@@ -176,6 +186,7 @@ final class WriteProbe implements AutoCloseable {
         }
     }
 
+    /** Stops the writers (waiting for each to finish its write in flight). Harmless twice. */
     @Override
     public void close() {
         stopped = true;

@@ -5,6 +5,7 @@ import dev.leasehold.lock.support.MockApi;
 import dev.leasehold.postgres.agent.Agent;
 import dev.leasehold.postgres.agent.AgentConfig;
 import dev.leasehold.postgres.agent.MemberStatus;
+import dev.leasehold.postgres.agent.WriteProbe;
 import dev.leasehold.postgres.testing.PostgresCluster;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -102,7 +103,7 @@ public final class PgFailoverBenchmark {
             start(i);
         }
         int p = awaitSettled(-1);
-        try (WriteLoad load = new WriteLoad(pg.members(), pg.member(p))) {
+        try (WriteProbe load = new WriteProbe(pg, pg.member(p))) {
             List<double[]> crash = new ArrayList<>();
             for (int c = 1; c <= cycles; c++) {
                 p = awaitSettled(-1);
@@ -121,19 +122,19 @@ public final class PgFailoverBenchmark {
     }
 
     /** rto, overLease, lostAcked, splitBrain. */
-    private double[] crashCycle(WriteLoad load, int p, int cycle) {
-        WriteLoad.sleep(2_000);
+    private double[] crashCycle(WriteProbe load, int p, int cycle) {
+        sleep(2_000);
         long kill = System.nanoTime();
         double leaseLeftMs = Math.max(0, (leaseChangedNanos + lease.toNanos() - kill) / 1e6);
         agents[p].abandon();
         pg.kill9(p);
         int q = awaitPrimary(p);
-        WriteLoad.Ack first = awaitFirstAck(load, "pg-" + q, kill);
+        WriteProbe.Ack first = awaitFirstAck(load, "pg-" + q, kill);
         double rto = (first.ackedNanos() - kill) / 1e6;
-        long oldLast = load.last("pg-" + p).map(WriteLoad.Ack::ackedNanos).orElse(kill);
+        long oldLast = load.lastBy("pg-" + p).map(WriteProbe.Ack::ackedNanos).orElse(kill);
         double splitBrain = Math.max(0, (oldLast - first.sentNanos()) / 1e6);
-        Set<Long> rows = WriteLoad.rowsOn(pg.member(q));
-        long lost = load.acked("pg-" + p, 0, Long.MAX_VALUE).stream().filter(a -> !rows.contains(a.id())).count();
+        Set<Long> rows = WriteProbe.rowsOn(pg.member(q));
+        long lost = load.acksBy("pg-" + p).stream().filter(a -> !rows.contains(a.id())).count();
         double[] r = {rto, rto - leaseLeftMs, lost, splitBrain};
         System.out.printf(Locale.ROOT, "BENCH scenario=pg-crash-cycle mode=async timing=%s cycle=%d killed=pg-%d "
                 + "new=pg-%d rto_ms=%.1f lease_left_ms=%.1f over_lease_ms=%.1f lost_acked=%d split_brain_ms=%.1f%n",
@@ -143,13 +144,13 @@ public final class PgFailoverBenchmark {
     }
 
     /** cut→old last ack, cut→new first ack, splitBrain. */
-    private double[] partitionCycle(WriteLoad load, int p, int cycle) {
-        WriteLoad.sleep(2_000);
+    private double[] partitionCycle(WriteProbe load, int p, int cycle) {
+        sleep(2_000);
         long cut = System.nanoTime();
         proxies[p].mode(FaultProxy.Mode.BLACKHOLE);
         int q = awaitPrimary(p);
-        WriteLoad.Ack first = awaitFirstAck(load, "pg-" + q, cut);
-        long oldLast = load.last("pg-" + p).map(WriteLoad.Ack::ackedNanos).orElse(cut);
+        WriteProbe.Ack first = awaitFirstAck(load, "pg-" + q, cut);
+        long oldLast = load.lastBy("pg-" + p).map(WriteProbe.Ack::ackedNanos).orElse(cut);
         double[] r = {(oldLast - cut) / 1e6, (first.ackedNanos() - cut) / 1e6,
                 Math.max(0, (oldLast - first.sentNanos()) / 1e6)};
         System.out.printf(Locale.ROOT, "BENCH scenario=pg-partition-cycle mode=async timing=%s cycle=%d cut=pg-%d "
@@ -229,10 +230,18 @@ public final class PgFailoverBenchmark {
         return p;
     }
 
-    private WriteLoad.Ack awaitFirstAck(WriteLoad load, String member, long after) {
-        WriteLoad.Ack[] a = {null};
+    private WriteProbe.Ack awaitFirstAck(WriteProbe load, String member, long after) {
+        WriteProbe.Ack[] a = {null};
         until(() -> (a[0] = load.firstAfter(member, after).orElse(null)) != null, "a write acknowledged by " + member);
         return a[0];
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void until(BooleanSupplier done, String what) {
@@ -241,7 +250,7 @@ public final class PgFailoverBenchmark {
             if (System.nanoTime() - deadline > 0) {
                 throw new IllegalStateException("no " + what + " within " + SETTLE);
             }
-            WriteLoad.sleep(5);
+            sleep(5);
         }
     }
 
