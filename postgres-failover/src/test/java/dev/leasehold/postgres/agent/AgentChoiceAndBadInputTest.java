@@ -75,4 +75,29 @@ class AgentChoiceAndBadInputTest {
             }
         }
     }
+
+    @Test
+    void aMemberWhoseDataWasWipedIsClonedFromThePrimaryAndStreams() throws Exception {
+        try (AgentFixture f = new AgentFixture(3)) {
+            f.startAll();
+            int p = AgentFailoverTest.awaitPrimary(f, -1);
+            int r = (p + 1) % 3;
+            f.agents[r].abandon();
+            f.member(r).fence(Duration.ofSeconds(5));
+            java.nio.file.Path data = f.member(r).config().dataDir().orElseThrow();
+            try (var files = Files.list(data)) {
+                for (var file : files.toList()) {
+                    String name = file.getFileName().toString();
+                    if (!name.equals("postgresql.conf") && !name.equals("pg_hba.conf") && !name.equals("pg_ident.conf")) {
+                        dev.leasehold.postgres.Cloner.deleteTree(file);
+                    }
+                }
+            }
+            assertThat(f.member(r).hasData()).isFalse();
+            f.start(r);
+            AgentFailoverTest.awaitReplicaOf(f, r, p);
+            assertThat(f.agents[r].ownStatus().orElseThrow().systemId()).contains(
+                    Long.toUnsignedString(f.member(p).systemIdentifier()));
+        }
+    }
 }
