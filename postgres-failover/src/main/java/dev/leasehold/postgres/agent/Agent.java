@@ -44,7 +44,6 @@ public final class Agent implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(20);
     private static final Duration STEP_BACKOFF = Duration.ofSeconds(1);
-    private static final String HOLD_NAME = "leasehold_hold_commits";
     private static final Duration FOLLOW_TIMEOUT = Duration.ofSeconds(10);
 
     private final AgentConfig config;
@@ -332,7 +331,9 @@ public final class Agent implements AutoCloseable {
         }
         // a hold left in postgresql.auto.conf by an earlier term of this member (fenced while holding) would
         // make every commit of the new term wait forever: clear it first (ALTER SYSTEM works on a standby)
-        clearHold();
+        if (CommitHold.clearLeftover(pg)) {
+            LOG.info("{}: cleared a commit hold left by an earlier term", name);
+        }
         PostgresInstance.PromoteResult r = pg.promote(config.operationTimeout());
         MemberStatus s = probe.sample(heartbeat);
         own = s;
@@ -366,31 +367,14 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private void clearHold() {
-        try (var c = pg.connect(); var st = c.createStatement();
-                var rs = st.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
-            rs.next();
-            if (!HOLD_NAME.equals(rs.getString(1))) {
-                return;
-            }
-        } catch (java.sql.SQLException e) {
-            throw new dev.leasehold.postgres.PostgresException("cannot read synchronous_standby_names of "
-                    + pg.describe() + ": " + e.getMessage(), e);
-        }
-        pg.execute("ALTER SYSTEM RESET synchronous_standby_names");
-        pg.execute("SELECT pg_reload_conf()");
-        LOG.info("{}: cleared a commit hold left by an earlier term", name);
-    }
-
     private void holdCommits(boolean hold) {
         if (hold) {
-            pg.execute("ALTER SYSTEM SET synchronous_standby_names = '" + HOLD_NAME + "'");
-            pg.execute("SELECT pg_reload_conf()");
+            CommitHold.apply(pg);
             holding = true;
-            LOG.info("{}: renews are failing: commits now wait (synchronous_standby_names = {})", name, HOLD_NAME);
+            LOG.info("{}: renews are failing: commits now wait (synchronous_standby_names = {})", name,
+                    CommitHold.NAME);
         } else {
-            pg.execute("ALTER SYSTEM RESET synchronous_standby_names");
-            pg.execute("SELECT pg_reload_conf()");
+            CommitHold.lift(pg);
             holding = false;
             LOG.info("{}: renews succeed again: commits no longer wait", name);
         }
@@ -441,20 +425,17 @@ public final class Agent implements AutoCloseable {
         publisher.event("Released", why);
     }
 
+    /** The holder's PostgreSQL, reached with this member's credentials, from its published host and port. */
     private Optional<PostgresInstance> upstream(Decision d) {
         return d.target().flatMap(view::status).map(s -> {
-            var b = pg.config().toBuilder().name(s.name()).host(s.host()).port(s.port());
+            var c = pg.config();
+            var b = PostgresInstance.builder().name(s.name()).host(s.host()).port(s.port()).database(c.database())
+                    .superuser(c.superuser()).replication(c.replication()).binDir(c.binDir())
+                    .passfile(c.passfile()).logFile(c.logFile()).connectTimeout(c.connectTimeout())
+                    .statementTimeout(c.statementTimeout());
+            c.osUser().ifPresent(b::osUser);
             return b.build();
-        }).map(u -> withoutDataDir(u));
-    }
-
-    private static PostgresInstance withoutDataDir(PostgresInstance u) {
-        var c = u.config();
-        var b = PostgresInstance.builder().name(c.name()).host(c.host()).port(c.port()).database(c.database())
-                .superuser(c.superuser()).replication(c.replication()).binDir(c.binDir()).passfile(c.passfile())
-                .logFile(c.logFile()).connectTimeout(c.connectTimeout()).statementTimeout(c.statementTimeout());
-        c.osUser().ifPresent(b::osUser);
-        return b.build();
+        });
     }
 
     private Optional<String> memberAt(String host, int port) {
@@ -568,14 +549,7 @@ public final class Agent implements AutoCloseable {
         if (e != null) {
             e.close();
         }
-        watchdog.shutdownNow();
-        maintenance.shutdownNow();
-        if (http != null) {
-            http.close();
-        }
-        publisher.close();
-        probe.close();
-        view.close();
+        stopParts();
         LOG.info("{}: agent stopped", name);
     }
 
@@ -589,19 +563,23 @@ public final class Agent implements AutoCloseable {
         }
         abandoned = true; // every lock write fails from now on, the release included
         loop.shutdownNow();
-        watchdog.shutdownNow();
-        maintenance.shutdownNow();
         LeaderElector e = elector.get();
         if (e != null) {
             e.closeAsync();
         }
+        stopParts();
+        LOG.info("{}: agent abandoned (no fence, no release)", name);
+    }
+
+    private void stopParts() {
+        watchdog.shutdownNow();
+        maintenance.shutdownNow();
         if (http != null) {
             http.close();
         }
         publisher.close();
         probe.close();
         view.close();
-        LOG.info("{}: agent abandoned (no fence, no release)", name);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String threadName) {
