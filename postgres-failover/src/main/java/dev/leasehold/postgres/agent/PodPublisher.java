@@ -1,9 +1,9 @@
 package dev.leasehold.postgres.agent;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.leasehold.lock.support.LockCalls;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class PodPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PodPublisher.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesClient client;
     private final String namespace;
@@ -91,15 +90,21 @@ final class PodPublisher implements AutoCloseable {
         });
     }
 
+    @SuppressWarnings("unchecked")
     private void patch(String pod, Map<String, Object> patch) {
         try {
-            client.pods().inNamespace(namespace).withName(pod)
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), JSON.writeValueAsString(patch));
+            // the patch as a Pod object that carries only what changes: fabric8 sends it as one JSON merge
+            // patch, with no read before it
+            Map<String, Object> meta = (Map<String, Object>) patch.get("metadata");
+            Pod partial = new PodBuilder().withNewMetadata().withName(pod).withNamespace(namespace)
+                    .withAnnotations((Map<String, String>) meta.getOrDefault("annotations", null))
+                    .withLabels((Map<String, String>) meta.getOrDefault("labels", null)).endMetadata().build();
+            client.pods().inNamespace(namespace).resource(partial).patch(PatchContext.of(PatchType.JSON_MERGE));
             if (!lastError.isEmpty()) {
                 LOG.info("{}: publishing to pod {} works again", self, pod);
                 lastError = "";
             }
-        } catch (RuntimeException | JsonProcessingException e) {
+        } catch (RuntimeException e) {
             String error = e.getMessage() == null ? e.toString() : e.getMessage();
             if (!error.equals(lastError)) {
                 LOG.warn("{}: cannot patch pod {}: {}", self, pod, error);
