@@ -154,7 +154,13 @@ public final class Agent implements AutoCloseable {
                     // the acquisition started at most one call timeout ago; its exact start comes with onLockCall
                     lastRenewStartNanos = Math.max(lastRenewStartNanos, System.nanoTime() - callTimeout().toNanos());
                     leadership = l;
-                    loop.execute(this::tickSafely);
+                    if (!closed.get()) {
+                        try {
+                            loop.execute(this::tickSafely); // act on the new term now, not at the next tick
+                        } catch (java.util.concurrent.RejectedExecutionException e) {
+                            LOG.debug("{}: loop stopped; not acting on term {}", name, l.term());
+                        }
+                    }
                 })
                 .onStoppedLeading(() -> {
                     leadership = null;
