@@ -9,17 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Reads the agent's settings from environment variables and/or a file of {@code NAME=value} lines (the same
@@ -275,34 +272,7 @@ public final class AgentSettings {
      * {@code pg_config} on the PATH, else the newest {@code /usr/lib/postgresql/<version>/bin}.
      */
     static Path findBin() {
-        try {
-            Process p = new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 && Files.isExecutable(Path.of(out, "pg_ctl"))) {
-                return Path.of(out);
-            }
-        } catch (IOException e) {
-            // no pg_config on the PATH
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        Path usrLib = Path.of("/usr/lib/postgresql");
-        try (Stream<Path> versions = Files.list(usrLib)) {
-            return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("pg_ctl")))
-                    .max(Comparator.comparingInt(b -> versionOf(b.getParent().getFileName().toString())))
-                    .orElseThrow(() -> new IllegalArgumentException(
-                            "LEASEHOLD_PG_BIN is not set and no PostgreSQL was found (pg_config, /usr/lib/postgresql)"));
-        } catch (IOException e) {
-            throw new IllegalArgumentException(
-                    "LEASEHOLD_PG_BIN is not set and no PostgreSQL was found (pg_config, /usr/lib/postgresql)");
-        }
-    }
-
-    private static int versionOf(String dir) {
-        try {
-            return Integer.parseInt(dir.replaceAll("\\..*", ""));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return dev.leasehold.postgres.BinDirs.installed().orElseThrow(() -> new IllegalArgumentException(
+                "LEASEHOLD_PG_BIN is not set and no PostgreSQL was found (pg_config, /usr/lib/postgresql)"));
     }
 }
