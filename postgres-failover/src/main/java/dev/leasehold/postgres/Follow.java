@@ -26,7 +26,11 @@ public final class Follow {
         this.self = self;
     }
 
-    Result follow(PostgresInstance upstream, Duration timeout) {
+    /**
+     * Points a running standby at {@code upstream} without waiting for it to stream: the slot on the upstream,
+     * then {@code primary_conninfo} and {@code primary_slot_name} by reload (13+), or by restart before.
+     */
+    Result point(PostgresInstance upstream, Duration timeout) {
         PostgresStatus status = self.status();
         if (status.state() != PostgresStatus.State.STANDBY) {
             throw new PostgresException("PostgreSQL " + self.describe() + " cannot follow " + upstream.describe()
@@ -34,10 +38,8 @@ public final class Follow {
         }
         upstream.slots().create(self.slotName());
         String conninfo = StandbyConfig.conninfo(self, upstream);
-        Result result;
         if (conninfo.equals(currentSetting("primary_conninfo"))
                 && self.slotName().equals(currentSetting("primary_slot_name"))) {
-            awaitStreaming(self, upstream, timeout);
             return Result.UNCHANGED;
         }
         Passfile.ensure(self.config());
@@ -45,16 +47,23 @@ public final class Follow {
             self.execute("ALTER SYSTEM SET primary_conninfo = " + Identifiers.quoteLiteral(conninfo));
             self.execute("ALTER SYSTEM SET primary_slot_name = " + Identifiers.quoteLiteral(self.slotName()));
             self.execute("SELECT pg_reload_conf()");
-            result = Result.RELOADED;
-        } else {
-            self.commands().runOrThrow(timeout, Map.of(), "pg_ctl",
-                    List.of("stop", "-D", self.requireDataDir().toString(), "-m", "fast", "-w"));
-            StandbyConfig.writeForStopped(self, upstream);
-            self.start(timeout);
-            result = Result.RESTARTED;
+            LOG.info("PostgreSQL {} pointed at {} (reloaded)", self.describe(), upstream.describe());
+            return Result.RELOADED;
         }
+        self.commands().runOrThrow(timeout, Map.of(), "pg_ctl",
+                List.of("stop", "-D", self.requireDataDir().toString(), "-m", "fast", "-w"));
+        StandbyConfig.writeForStopped(self, upstream);
+        self.start(timeout);
+        LOG.info("PostgreSQL {} pointed at {} (restarted)", self.describe(), upstream.describe());
+        return Result.RESTARTED;
+    }
+
+    Result follow(PostgresInstance upstream, Duration timeout) {
+        Result result = point(upstream, timeout);
         awaitStreaming(self, upstream, timeout);
-        LOG.info("PostgreSQL {} follows {} ({})", self.describe(), upstream.describe(), result);
+        if (result != Result.UNCHANGED) {
+            LOG.info("PostgreSQL {} follows {} ({})", self.describe(), upstream.describe(), result);
+        }
         return result;
     }
 

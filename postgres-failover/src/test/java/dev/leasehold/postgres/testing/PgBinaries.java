@@ -4,16 +4,13 @@ import dev.leasehold.postgres.PostgresException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -42,7 +39,7 @@ import org.slf4j.LoggerFactory;
 public record PgBinaries(Path binDir, Source source, String description) {
     private static final Logger LOG = LoggerFactory.getLogger(PgBinaries.class);
     private static final String ARCHIVE = "postgres-linux-x86_64.txz";
-    private static final Set<String> REQUIRED = Set.of("initdb", "pg_ctl", "postgres");
+    private static final Set<String> REQUIRED = dev.leasehold.postgres.BinDirs.REQUIRED;
 
     /** Which lookup step found the binaries. */
     public enum Source {
@@ -99,44 +96,15 @@ public record PgBinaries(Path binDir, Source source, String description) {
     }
 
     static boolean hasRequired(Path bin) {
-        return REQUIRED.stream().allMatch(p -> Files.isExecutable(bin.resolve(p)));
+        return dev.leasehold.postgres.BinDirs.hasRequired(bin);
     }
 
     private static Optional<Path> pgConfigBindir() {
-        String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
-        for (String dir : path.split(":")) {
-            Path pgConfig = Path.of(dir.isEmpty() ? "." : dir, "pg_config");
-            if (Files.isExecutable(pgConfig)) {
-                try {
-                    Process p = new ProcessBuilder(pgConfig.toString(), "--bindir").redirectErrorStream(true).start();
-                    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                    if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                        return Optional.of(Path.of(out));
-                    }
-                } catch (IOException e) {
-                    LOG.debug("pg_config at {} failed: {}", pgConfig, e.toString());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return Optional.empty();
-                }
-            }
-        }
-        return Optional.empty();
+        return dev.leasehold.postgres.BinDirs.fromPgConfig();
     }
 
     private static Optional<Path> newestUsrLib() {
-        Path base = Path.of("/usr/lib/postgresql");
-        if (!Files.isDirectory(base)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> versions = Files.list(base)) {
-            return versions.filter(v -> v.getFileName().toString().matches("\\d+(\\.\\d+)?"))
-                    .filter(v -> hasRequired(v.resolve("bin")))
-                    .max(Comparator.comparingDouble(v -> Double.parseDouble(v.getFileName().toString())))
-                    .map(v -> v.resolve("bin"));
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        return dev.leasehold.postgres.BinDirs.newestUsrLib();
     }
 
     private static String archiveVersion() {

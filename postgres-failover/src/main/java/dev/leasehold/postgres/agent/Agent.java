@@ -1,0 +1,598 @@
+package dev.leasehold.postgres.agent;
+
+import dev.leasehold.core.LeaderElector;
+import dev.leasehold.core.Leadership;
+import dev.leasehold.lock.lease.LeaseLock;
+import dev.leasehold.postgres.Fence;
+import dev.leasehold.postgres.PostgresInstance;
+import dev.leasehold.postgres.SlotKeeper;
+import dev.leasehold.postgres.agent.Decision.Step;
+import dev.leasehold.postgres.agent.MemberStatus.Role;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL failover agent of one member: competes for the cluster's Lease, and keeps its PostgreSQL in
+ * line with the answer of {@link Decider}: the holder is the one writable primary, the others follow it.
+ *
+ * <p>Three threads of its own: the loop (every {@code loopInterval}: sample PostgreSQL, read the cluster view,
+ * decide, act, publish), the watchdog (every 20 ms: a writable server whose term is no longer valid, or is about
+ * to end, is fenced at once, whatever the loop is doing), and the publisher (pod patches and events, bounded,
+ * never blocking the other two). The elector runs on the shared scheduler.
+ *
+ * <pre>{@code
+ * try (Agent agent = Agent.start(AgentConfig.builder().member(pg).client(client).cluster("pg").build())) {
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+    /** The agent's version, published with every status. */
+    public static final String VERSION = "0.1.0";
+    private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(20);
+    private static final Duration STEP_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration FOLLOW_TIMEOUT = Duration.ofSeconds(10);
+
+    private final AgentConfig config;
+    private final PostgresInstance pg;
+    private final String name;
+    private final ClusterView view;
+    private final PodPublisher publisher;
+    private final LocalProbe probe;
+    private final SlotKeeper slots;
+    private final ScheduledExecutorService loop;
+    private final ScheduledExecutorService watchdog;
+    private final java.util.concurrent.ExecutorService maintenance;
+    private java.util.concurrent.Future<?> slotWork;
+    private final AtomicReference<LeaderElector> elector = new AtomicReference<>();
+    private final Object fenceLock = new Object();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AgentHttp http;
+    private volatile boolean abandoned;
+
+    private volatile Leadership leadership;
+    private volatile long lastRenewStartNanos;
+    private volatile long lastWriteStartNanos;
+    private volatile Optional<String> gateRefusal = Optional.of("starting");
+    private volatile Map<String, String> leaseAnnotations = Map.of();
+    private volatile boolean pgWritable;
+    private volatile MemberStatus own;
+    private volatile Decision lastDecision;
+    private volatile long lastTickEndNanos = System.nanoTime();
+    private volatile boolean holding;
+
+    private long heartbeat;
+    private long lastPublishNanos;
+    private MemberStatus lastPublished;
+    private long termAnnounced = -1;
+    private long lastSlotsNanos;
+    private Step failedStep;
+    private long retryStepAtNanos;
+    private String lastFailure = "";
+    private String followTarget;
+    private long followSinceNanos;
+
+    private Agent(AgentConfig config) {
+        this.config = config;
+        this.pg = config.member();
+        this.name = config.name();
+        if (pg.config().dataDir().isEmpty()) {
+            throw new IllegalArgumentException("member " + name + " needs a dataDir: the agent runs beside its server");
+        }
+        this.view = new ClusterView(config.client(), config.namespace(), config.cluster(), name, System::nanoTime);
+        this.publisher = new PodPublisher(config.client(), config.namespace(), name, config.roleLabels(),
+                callTimeout());
+        this.view.onOwnWrite(() -> lastRenewStartNanos = Math.max(lastRenewStartNanos, lastWriteStartNanos));
+        this.probe = new LocalProbe(config, System::nanoTime, this::memberAt);
+        this.slots = new SlotKeeper(config.leaseDuration().multipliedBy(30), System::nanoTime);
+        this.loop = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-" + name));
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-watchdog-" + name));
+        this.maintenance = Executors.newSingleThreadExecutor(daemon("leasehold-agent-slots-" + name));
+        this.http = config.httpPort() >= 0 ? new AgentHttp(this, config.httpPort()) : null;
+    }
+
+    /** Builds the agent from {@code config} and starts it. */
+    public static Agent start(AgentConfig config) {
+        Agent agent = new Agent(config);
+        try {
+            agent.begin();
+            return agent;
+        } catch (RuntimeException e) {
+            agent.close();
+            throw e;
+        }
+    }
+
+    private void begin() {
+        LOG.info("{}: agent {} starting for cluster {} in namespace {} (lease {}/{}/{})", name, VERSION,
+                config.cluster(), config.namespace(), config.leaseDuration(), config.renewDeadline(),
+                config.retryPeriod());
+        watchdog.scheduleWithFixedDelay(this::watch, 0, WATCHDOG_PERIOD.toNanos(), TimeUnit.NANOSECONDS);
+        loop.scheduleWithFixedDelay(this::tickSafely, 0, config.loopInterval().toNanos(), TimeUnit.NANOSECONDS);
+        LeaderElector first = newElector();
+        elector.set(first);
+        first.start();
+    }
+
+    private Duration callTimeout() {
+        Duration third = config.renewDeadline().dividedBy(3);
+        return third.compareTo(Duration.ofSeconds(2)) < 0 ? third : Duration.ofSeconds(2);
+    }
+
+    /**
+     * Called by the lock at the start of each of its writes: notes the instant (a renew's start, once the write is
+     * seen to have landed) and returns the cached annotations; never touches PostgreSQL.
+     */
+    private Map<String, String> annotationsForWrite() {
+        lastWriteStartNanos = System.nanoTime();
+        return leaseAnnotations;
+    }
+
+    private LeaderElector newElector() {
+        LeaseLock lock = LeaseLock.builder().client(config.client()).namespace(config.namespace())
+                .name(config.cluster()).identity(name).callTimeout(callTimeout())
+                .annotations(this::annotationsForWrite).build();
+        return LeaderElector.builder()
+                .lock(new GatedLock(lock, () -> gateRefusal, () -> abandoned))
+                .leaseDuration(config.leaseDuration()).renewDeadline(config.renewDeadline())
+                .retryPeriod(config.retryPeriod()).maxClockDrift(config.maxClockDrift()).callTimeout(callTimeout())
+                .releaseOnClose(true)
+                .onStartedLeading(l -> {
+                    // the acquisition started at most one call timeout ago; its exact start comes with onLockCall
+                    lastRenewStartNanos = Math.max(lastRenewStartNanos, System.nanoTime() - callTimeout().toNanos());
+                    leadership = l;
+                    if (!closed.get()) {
+                        try {
+                            loop.execute(this::tickSafely); // act on the new term now, not at the next tick
+                        } catch (java.util.concurrent.RejectedExecutionException e) {
+                            LOG.debug("{}: loop stopped; not acting on term {}", name, l.term());
+                        }
+                    }
+                })
+                .onStoppedLeading(() -> {
+                    leadership = null;
+                    watch();
+                })
+                .build();
+    }
+
+    // ------------------------------------------------------------------ watchdog
+
+    /** Fences a writable server whose term is gone or about to end. Runs every 20 ms and on stopped-leading. */
+    private void watch() {
+        if (!pgWritable || closed.get()) {
+            return;
+        }
+        Leadership l = leadership;
+        if (l == null || !l.isValid()) {
+            fence(l == null ? "writable without a term" : "term " + l.term() + " is no longer valid");
+        } else if (!config.rules().fenceBelow().isZero()
+                && remaining().compareTo(config.rules().fenceBelow()) <= 0) {
+            fence("term " + l.term() + " has " + remaining() + " left, below fenceBelow "
+                    + config.rules().fenceBelow());
+        }
+    }
+
+    /**
+     * The agent's own estimate of the time its term has left: renewDeadline from the start of the last write seen
+     * to land (a renew's start as the lock began it, a little after the elector did, so the estimate may run late
+     * by that gap). Used to make commits wait early; the fence at the deadline itself follows
+     * {@link Leadership#isValid()}.
+     */
+    private Duration remaining() {
+        long left = config.renewDeadline().toNanos() - (System.nanoTime() - lastRenewStartNanos);
+        return Duration.ofNanos(Math.max(0, left));
+    }
+
+    private void fence(String why) {
+        synchronized (fenceLock) {
+            if (!pg.isRunning()) {
+                pgWritable = false;
+                return;
+            }
+            Fence.Result r = pg.fence(config.fenceTimeout());
+            pgWritable = false;
+            holding = false;
+            LOG.info("{}: fenced PostgreSQL ({}): {}", name, r, why);
+        }
+        publisher.event("Fenced", why);
+    }
+
+    // ------------------------------------------------------------------ loop
+
+    private void tickSafely() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: agent loop step failed: {}", name, e.toString());
+        } finally {
+            lastTickEndNanos = System.nanoTime();
+        }
+    }
+
+    private void tick() {
+        MemberStatus s = probe.sample(heartbeat);
+        own = s;
+        if (s.role() == Role.PRIMARY) {
+            pgWritable = true;
+        }
+        if (s.upstream().isPresent() && s.upstream().get().equals(followTarget)) {
+            followSinceNanos = System.nanoTime();
+        }
+        Leadership l = leadership;
+        Optional<Snapshot.Term> term = l == null ? Optional.empty()
+                : Optional.of(new Snapshot.Term(l.term(), l.isValid(), remaining()));
+        LeaseView lease = view.lease();
+        updateLeaseAnnotations(s, l, lease);
+        Decision d = Decider.decide(new Snapshot(s, probe.unhealthyFor(), term, lease, view.others()),
+                config.rules());
+        gateRefusal = d.mayAcquire() ? Optional.empty() : Optional.of(d.reason());
+        Decision before = lastDecision;
+        if (before == null || before.step() != d.step() || before.mayAcquire() != d.mayAcquire()
+                || !before.target().equals(d.target())) {
+            if (d.step() == Step.REFUSE) {
+                LOG.error("{}: {}", name, d.reason());
+            } else {
+                LOG.info("{}: {} (may acquire: {}): {}", name, d.step(), d.mayAcquire(), d.reason());
+            }
+        }
+        lastDecision = d;
+        act(d, s, l);
+        publishIfDue(own);
+    }
+
+    private void updateLeaseAnnotations(MemberStatus s, Leadership l, LeaseView lease) {
+        Map<String, String> a = new HashMap<>();
+        if (s.systemId().isPresent() && (lease.systemId().isEmpty() || lease.systemId().equals(s.systemId()))) {
+            a.put(ClusterView.SYSTEM_ID, s.systemId().get());
+        }
+        if (l != null && l.isValid() && s.role() == Role.PRIMARY && s.position().isPresent()) {
+            a.put(ClusterView.TIMELINE, Integer.toString(s.timeline()));
+            a.put(ClusterView.POSITION, s.position().get().toString());
+        }
+        leaseAnnotations = Map.copyOf(a);
+    }
+
+    private void act(Decision d, MemberStatus s, Leadership l) {
+        if (d.step() != Step.HOLD_COMMITS && holding && s.role() == Role.PRIMARY) {
+            attempt(Step.HOLD_COMMITS, () -> holdCommits(false));
+        }
+        if (d.step() == failedStep && System.nanoTime() - retryStepAtNanos < 0) {
+            return;
+        }
+        switch (d.step()) {
+            case NONE -> {
+                if (l != null && s.role() == Role.PRIMARY) {
+                    leadingPrimary(l, s);
+                }
+            }
+            case PROMOTE -> attempt(Step.PROMOTE, () -> promote(l));
+            case INITDB -> attempt(Step.INITDB, () -> {
+                throw new IllegalStateException("bootstrap from an empty data directory is not implemented yet:"
+                        + " create the first member's data with initdb");
+            });
+            case HOLD_COMMITS -> {
+                if (!holding) {
+                    attempt(Step.HOLD_COMMITS, () -> holdCommits(true));
+                }
+            }
+            case FENCE -> {
+                if (pgWritable || s.role() == Role.PRIMARY) {
+                    fence(d.reason());
+                }
+            }
+            case RESTART -> attempt(Step.RESTART, () -> pg.start(config.operationTimeout()));
+            case RELEASE -> release(d.reason());
+            case FOLLOW -> upstream(d).ifPresent(u -> attempt(Step.FOLLOW, () -> follow(d.target().get(), u)));
+            case REJOIN -> upstream(d).ifPresent(u -> attempt(Step.REJOIN,
+                    () -> pg.rejoin(u, config.operationTimeout())));
+            case CLONE -> upstream(d).ifPresent(u -> attempt(Step.CLONE, () -> {
+                pg.cloneFrom(u, config.operationTimeout());
+                pg.start(config.operationTimeout());
+            }));
+            case START_STANDBY -> attempt(Step.START_STANDBY, () -> pg.startAsStandby(config.operationTimeout()));
+            case REFUSE -> { }
+            default -> throw new IllegalStateException("unknown step " + d.step());
+        }
+    }
+
+    private void attempt(Step step, Runnable work) {
+        try {
+            work.run();
+            if (step == failedStep) {
+                failedStep = null;
+                lastFailure = "";
+            }
+        } catch (RuntimeException e) {
+            failedStep = step;
+            retryStepAtNanos = System.nanoTime() + STEP_BACKOFF.toNanos();
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (!message.equals(lastFailure)) {
+                LOG.warn("{}: {} failed, retrying in {}: {}", name, step, STEP_BACKOFF, message);
+                lastFailure = message;
+            }
+        }
+    }
+
+    private void promote(Leadership l) {
+        pgWritable = true; // from the first moment the server may accept writes, the watchdog guards it
+        if (l == null || !l.isValid()) {
+            return;
+        }
+        // a hold left in postgresql.auto.conf by an earlier term of this member (fenced while holding) would
+        // make every commit of the new term wait forever: clear it first (ALTER SYSTEM works on a standby)
+        if (CommitHold.clearLeftover(pg)) {
+            LOG.info("{}: cleared a commit hold left by an earlier term", name);
+        }
+        PostgresInstance.PromoteResult r = pg.promote(config.operationTimeout());
+        MemberStatus s = probe.sample(heartbeat);
+        own = s;
+        updateLeaseAnnotations(s, l, view.lease());
+        LOG.info("{}: promoted for term {}: timeline {} -> {} at {}", name, l.term(), r.previousTimeline(),
+                r.timeline(), r.lsn());
+        leadingPrimary(l, s);
+    }
+
+    /** A holder whose server is the primary: label, announce, keep slots. */
+    private void leadingPrimary(Leadership l, MemberStatus s) {
+        if (termAnnounced != l.term()) {
+            termAnnounced = l.term();
+            publish(s);
+            view.previousHolder().filter(p -> !p.equals(name)).ifPresent(publisher::labelReplica);
+            publisher.event("Primary", name + " is primary for term " + l.term() + " on timeline " + s.timeline());
+        }
+        long now = System.nanoTime();
+        if (now - lastSlotsNanos >= config.statusInterval().toNanos() && (slotWork == null || slotWork.isDone())) {
+            lastSlotsNanos = now;
+            Set<String> members = new HashSet<>(view.others().keySet());
+            members.add(name);
+            // off the loop: a server that hangs must not hold up the probe that notices it
+            slotWork = maintenance.submit(() -> {
+                try {
+                    slots.reconcile(pg, members);
+                } catch (RuntimeException e) {
+                    LOG.debug("{}: slot upkeep failed: {}", name, e.toString());
+                }
+            });
+        }
+    }
+
+    private void holdCommits(boolean hold) {
+        if (hold) {
+            CommitHold.apply(pg);
+            holding = true;
+            LOG.info("{}: renews are failing: commits now wait (synchronous_standby_names = {})", name,
+                    CommitHold.NAME);
+        } else {
+            CommitHold.lift(pg);
+            holding = false;
+            LOG.info("{}: renews succeed again: commits no longer wait", name);
+        }
+    }
+
+    /**
+     * Points the standby at the holder and lets it connect; the next ticks see it stream. If it still does not
+     * stream from a reachable primary after {@code followTimeout}, its WAL has most likely diverged: it is
+     * stopped, and the next step rejoins it (rewind or re-clone).
+     */
+    private void follow(String target, PostgresInstance upstream) {
+        long now = System.nanoTime();
+        if (!target.equals(followTarget)) {
+            pg.pointAt(upstream, config.operationTimeout());
+            followTarget = target;
+            followSinceNanos = now;
+            return;
+        }
+        if (now - followSinceNanos < FOLLOW_TIMEOUT.toNanos()) {
+            return;
+        }
+        followSinceNanos = now;
+        if (upstream.status().state() == dev.leasehold.postgres.PostgresStatus.State.PRIMARY) {
+            LOG.info("{}: not streaming from {} after {}: stopping to rejoin it (rewind or re-clone)", name,
+                    target, FOLLOW_TIMEOUT);
+            followTarget = null;
+            synchronized (fenceLock) {
+                pg.fence(config.fenceTimeout());
+            }
+        } else {
+            pg.pointAt(upstream, config.operationTimeout());
+        }
+    }
+
+    private void release(String why) {
+        if (pg.isRunning()) {
+            fence(why);
+        }
+        LeaderElector old = elector.get();
+        LeaderElector next = newElector();
+        LOG.info("{}: releasing the Lease: {}", name, why);
+        old.close();
+        if (closed.get()) {
+            return;
+        }
+        elector.set(next);
+        next.start();
+        publisher.event("Released", why);
+    }
+
+    /** The holder's PostgreSQL, reached with this member's credentials, from its published host and port. */
+    private Optional<PostgresInstance> upstream(Decision d) {
+        return d.target().flatMap(view::status).map(s -> {
+            var c = pg.config();
+            var b = PostgresInstance.builder().name(s.name()).host(s.host()).port(s.port()).database(c.database())
+                    .superuser(c.superuser()).replication(c.replication()).binDir(c.binDir())
+                    .passfile(c.passfile()).logFile(c.logFile()).connectTimeout(c.connectTimeout())
+                    .statementTimeout(c.statementTimeout());
+            c.osUser().ifPresent(b::osUser);
+            return b.build();
+        });
+    }
+
+    private Optional<String> memberAt(String host, int port) {
+        return view.others().values().stream().map(Observed::status)
+                .filter(o -> o.port() == port && o.host().equals(host)).map(MemberStatus::name).findFirst();
+    }
+
+    private void publishIfDue(MemberStatus s) {
+        long now = System.nanoTime();
+        boolean changed = lastPublished == null || lastPublished.role() != s.role()
+                || lastPublished.healthy() != s.healthy() || !lastPublished.upstream().equals(s.upstream());
+        if (changed || now - lastPublishNanos >= config.statusInterval().toNanos()) {
+            publish(s);
+        }
+    }
+
+    private void publish(MemberStatus s) {
+        heartbeat++;
+        MemberStatus beat = s.beat(heartbeat, s.sampledAt());
+        Leadership l = leadership;
+        publisher.publish(beat, l != null && l.isValid() && s.role() == Role.PRIMARY);
+        lastPublished = beat;
+        lastPublishNanos = System.nanoTime();
+    }
+
+    // ------------------------------------------------------------------ what the HTTP endpoints read
+
+    /** The member's name. */
+    public String name() {
+        return name;
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    /** The HTTP port, when the endpoints run. */
+    public Optional<Integer> httpPort() {
+        return http == null ? Optional.empty() : Optional.of(http.port());
+    }
+
+    /** The current term, while it is valid. */
+    public Optional<Leadership> leadership() {
+        Leadership l = leadership;
+        return l != null && l.isValid() ? Optional.of(l) : Optional.empty();
+    }
+
+    /** This member's last sampled status. */
+    public Optional<MemberStatus> ownStatus() {
+        return Optional.ofNullable(own);
+    }
+
+    /** The last decision and its reason. */
+    public Optional<Decision> lastDecision() {
+        return Optional.ofNullable(lastDecision);
+    }
+
+    /** Whether this member holds a valid term and its server is the writable primary (not fenced). */
+    public boolean isWritablePrimary() {
+        MemberStatus s = own;
+        return leadership().isPresent() && pgWritable && s != null && s.role() == Role.PRIMARY && s.healthy();
+    }
+
+    /** Whether commits are held because renews fail. */
+    public boolean commitsHeld() {
+        return holding;
+    }
+
+    /** The Lease as this agent sees it. */
+    public LeaseView lease() {
+        return view.lease();
+    }
+
+    /** The other members' statuses as last read. */
+    public Map<String, Observed> members() {
+        return view.others();
+    }
+
+    /** Whether the loop ran within {@code bound}: false means it is stuck and a probe should restart us. */
+    public boolean loopAlive(Duration bound) {
+        return System.nanoTime() - lastTickEndNanos <= bound.toNanos();
+    }
+
+    /** The holder this agent's elector last saw. */
+    public Optional<String> leader() {
+        LeaderElector e = elector.get();
+        return e == null ? Optional.empty() : e.currentLeader();
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /**
+     * Stops the agent: the elector is closed (a holder fences its server first, then releases the Lease), the
+     * loop, watchdog, publisher and HTTP stop. The server of a member that does not lead keeps running as it is.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(config.operationTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (pgWritable && pg.isRunning()) {
+            fence("agent closing");
+        }
+        LeaderElector e = elector.get();
+        if (e != null) {
+            e.close();
+        }
+        stopParts();
+        LOG.info("{}: agent stopped", name);
+    }
+
+    /**
+     * Stops the agent the way a crash would, for tests and benchmarks: nothing is fenced and the Lease is not
+     * released; the elector stops renewing and the server keeps running until someone stops it.
+     */
+    public void abandon() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        abandoned = true; // every lock write fails from now on, the release included
+        loop.shutdownNow();
+        LeaderElector e = elector.get();
+        if (e != null) {
+            e.closeAsync();
+        }
+        stopParts();
+        LOG.info("{}: agent abandoned (no fence, no release)", name);
+    }
+
+    private void stopParts() {
+        watchdog.shutdownNow();
+        maintenance.shutdownNow();
+        if (http != null) {
+            http.close();
+        }
+        publisher.close();
+        probe.close();
+        view.close();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String threadName) {
+        return r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,176 @@
+package dev.leasehold.postgres.agent;
+
+import dev.leasehold.postgres.PostgresInstance;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The frozen configuration of an {@link Agent}, made and checked by {@link Builder}. Every setting, its default
+ * and its range are listed in the module README; {@link AgentSettings} reads them from the environment or a
+ * file.
+ *
+ * @param member this member's PostgreSQL (its name is the member's and its pod's name)
+ * @param client the Kubernetes client the agent talks through (not closed by the agent)
+ * @param namespace the namespace of the Lease and the pods
+ * @param cluster the cluster's name: the Lease's name, and the value of label {@code leasehold.dev/cluster} on
+ *     the members' pods
+ * @param leaseDuration the elector's lease duration
+ * @param renewDeadline the elector's renew deadline
+ * @param retryPeriod the elector's retry period
+ * @param maxClockDrift the clock-rate difference the timings tolerate
+ * @param rules what the decision function applies
+ * @param fenceTimeout how long a fence may take: {@code pg_ctl stop -m fast} gets this much, then immediate
+ * @param loopInterval how often the agent samples, decides and acts
+ * @param statusInterval how often the member publishes its status (heartbeat)
+ * @param probeTimeout how long one health probe of PostgreSQL may take before the server counts as unresponsive
+ * @param operationTimeout the bound of promote, start, follow, rejoin and clone
+ * @param noFailover the {@code nofailover} tag
+ * @param priority the {@code priority} tag
+ * @param roleLabels the routing label
+ * @param httpPort the port of the HTTP endpoints; 0 picks a free one, -1 turns them off
+ */
+public record AgentConfig(PostgresInstance member, KubernetesClient client, String namespace, String cluster,
+        Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, double maxClockDrift,
+        DecisionRules rules, Duration fenceTimeout, Duration loopInterval, Duration statusInterval,
+        Duration probeTimeout, Duration operationTimeout, boolean noFailover, int priority, RoleLabels roleLabels,
+        int httpPort) {
+
+    /** The member's name. */
+    public String name() {
+        return member.name();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds an {@link AgentConfig}; {@link #build()} names the setting, the value and the rule it breaks. */
+    public static final class Builder {
+        private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
+        private PostgresInstance member;
+        private KubernetesClient client;
+        private String namespace = "default";
+        private String cluster;
+        private Duration leaseDuration = Duration.ofSeconds(10);
+        private Duration renewDeadline = Duration.ofSeconds(7);
+        private Duration retryPeriod = Duration.ofSeconds(2);
+        private double maxClockDrift = 0.01;
+        private long maximumLagOnFailover = 1 << 20;
+        private Duration statusTtl;
+        private Duration deferGrace;
+        private Duration laggingFailoverAfter;
+        private Duration holdCommitsBelow;
+        private Duration fenceBelow = Duration.ZERO;
+        private Duration restartWithin = Duration.ofSeconds(5);
+        private Duration hangTimeout;
+        private Duration fenceTimeout = Duration.ofSeconds(1);
+        private Duration loopInterval = Duration.ofMillis(100);
+        private Duration statusInterval = Duration.ofSeconds(1);
+        private Duration probeTimeout = Duration.ofSeconds(1);
+        private Duration operationTimeout = Duration.ofSeconds(60);
+        private boolean noFailover;
+        private int priority;
+        private RoleLabels roleLabels = RoleLabels.LEASEHOLD;
+        private int httpPort = 8008;
+
+        private Builder() {
+        }
+
+        public Builder member(PostgresInstance v) { member = v; return this; }
+        public Builder client(KubernetesClient v) { client = v; return this; }
+        public Builder namespace(String v) { namespace = v; return this; }
+        public Builder cluster(String v) { cluster = v; return this; }
+        public Builder leaseDuration(Duration v) { leaseDuration = v; return this; }
+        public Builder renewDeadline(Duration v) { renewDeadline = v; return this; }
+        public Builder retryPeriod(Duration v) { retryPeriod = v; return this; }
+        public Builder maxClockDrift(double v) { maxClockDrift = v; return this; }
+        public Builder maximumLagOnFailover(long v) { maximumLagOnFailover = v; return this; }
+        public Builder statusTtl(Duration v) { statusTtl = v; return this; }
+        public Builder deferGrace(Duration v) { deferGrace = v; return this; }
+        public Builder laggingFailoverAfter(Duration v) { laggingFailoverAfter = v; return this; }
+        public Builder holdCommitsBelow(Duration v) { holdCommitsBelow = v; return this; }
+        public Builder fenceBelow(Duration v) { fenceBelow = v; return this; }
+        public Builder restartWithin(Duration v) { restartWithin = v; return this; }
+        public Builder hangTimeout(Duration v) { hangTimeout = v; return this; }
+        public Builder fenceTimeout(Duration v) { fenceTimeout = v; return this; }
+        public Builder loopInterval(Duration v) { loopInterval = v; return this; }
+        public Builder statusInterval(Duration v) { statusInterval = v; return this; }
+        public Builder probeTimeout(Duration v) { probeTimeout = v; return this; }
+        public Builder operationTimeout(Duration v) { operationTimeout = v; return this; }
+        public Builder noFailover(boolean v) { noFailover = v; return this; }
+        public Builder priority(int v) { priority = v; return this; }
+        public Builder roleLabels(RoleLabels v) { roleLabels = v; return this; }
+        public Builder httpPort(int v) { httpPort = v; return this; }
+
+        public AgentConfig build() {
+            require(member != null, "member", null, "is required");
+            require(client != null, "client", null, "is required");
+            require(namespace != null && DNS_LABEL.matcher(namespace).matches() && namespace.length() <= 63,
+                    "namespace", namespace, "must be a DNS-1123 label");
+            require(cluster != null && DNS_LABEL.matcher(cluster).matches() && cluster.length() <= 63, "cluster",
+                    cluster, "must be a DNS-1123 label");
+            for (var d : new Object[][] {{"leaseDuration", leaseDuration}, {"renewDeadline", renewDeadline},
+                    {"retryPeriod", retryPeriod}, {"fenceTimeout", fenceTimeout}, {"loopInterval", loopInterval},
+                    {"statusInterval", statusInterval}, {"probeTimeout", probeTimeout},
+                    {"operationTimeout", operationTimeout}, {"restartWithin", restartWithin}}) {
+                positive((String) d[0], (Duration) d[1]);
+            }
+            require(leaseDuration.toNanos() % 1_000_000_000L == 0, "leaseDuration", leaseDuration,
+                    "must be whole seconds (a Lease stores seconds)");
+            require(renewDeadline.compareTo(leaseDuration) < 0, "renewDeadline", renewDeadline,
+                    "must be below leaseDuration (" + leaseDuration + ")");
+            require(retryPeriod.compareTo(renewDeadline) < 0, "retryPeriod", retryPeriod,
+                    "must be below renewDeadline (" + renewDeadline + ")");
+            require(maxClockDrift >= 0 && maxClockDrift < 0.5, "maxClockDrift", maxClockDrift, "must be in [0, 0.5)");
+            require(maximumLagOnFailover >= 0, "maximumLagOnFailover", maximumLagOnFailover, "must be >= 0 bytes");
+            Duration margin = leaseDuration.minus(renewDeadline);
+            Duration drift = Duration.ofNanos((long) (leaseDuration.toNanos() * maxClockDrift * 2));
+            // the fence starts at the latest when the term ends, and needs fenceTimeout for the fast stop plus as
+            // much again for the immediate stop and the kill; the followers' clocks may run ahead by the drift
+            Duration fenceWorst = fenceTimeout.multipliedBy(2).plus(drift);
+            require(fenceWorst.compareTo(margin) < 0, "fenceTimeout", fenceTimeout,
+                    "leaves no room for the fence: 2 × fenceTimeout + clock drift (" + drift + ") = " + fenceWorst
+                            + " must be below leaseDuration - renewDeadline = " + margin);
+            Duration ttl = statusTtl != null ? statusTtl : statusInterval.multipliedBy(3);
+            require(ttl.compareTo(statusInterval) > 0, "statusTtl", ttl,
+                    "must exceed statusInterval (" + statusInterval + ")");
+            Duration grace = deferGrace != null ? deferGrace : retryPeriod.multipliedBy(2);
+            require(!grace.isNegative(), "deferGrace", grace, "must not be negative");
+            require(laggingFailoverAfter == null || !laggingFailoverAfter.isNegative(), "laggingFailoverAfter",
+                    laggingFailoverAfter, "must not be negative (leave it unset for never)");
+            Duration hold = holdCommitsBelow != null ? holdCommitsBelow
+                    : renewDeadline.minus(retryPeriod.multipliedBy(2));
+            require(hold.compareTo(fenceBelow) > 0 && hold.compareTo(renewDeadline) < 0, "holdCommitsBelow", hold,
+                    "must be between fenceBelow (" + fenceBelow + ") and renewDeadline (" + renewDeadline + ")");
+            require(fenceBelow != null && !fenceBelow.isNegative(), "fenceBelow", fenceBelow,
+                    "must be zero (fence when the elector ends the term) or positive");
+            require(fenceBelow.compareTo(renewDeadline.minus(retryPeriod)) < 0, "fenceBelow", fenceBelow,
+                    "must be below renewDeadline - retryPeriod (" + renewDeadline.minus(retryPeriod)
+                            + "), or a healthy leader would fence itself between renews");
+            Duration hang = hangTimeout != null ? hangTimeout : probeTimeout.multipliedBy(3);
+            require(hang.compareTo(probeTimeout) >= 0, "hangTimeout", hang,
+                    "must be at least probeTimeout (" + probeTimeout + ")");
+            require(httpPort >= -1 && httpPort <= 65535, "httpPort", httpPort, "must be -1 (off), 0 (any) or a port");
+            require(roleLabels != null, "roleLabels", null, "is required");
+            DecisionRules rules = new DecisionRules(maximumLagOnFailover, ttl, grace,
+                    Optional.ofNullable(laggingFailoverAfter), hold, fenceBelow, restartWithin, hang);
+            return new AgentConfig(member, client, namespace, cluster, leaseDuration, renewDeadline, retryPeriod,
+                    maxClockDrift, rules, fenceTimeout, loopInterval, statusInterval, probeTimeout, operationTimeout,
+                    noFailover, priority, roleLabels, httpPort);
+        }
+
+        private static void positive(String name, Duration value) {
+            require(value != null, name, null, "is required");
+            require(!value.isNegative() && !value.isZero(), name, value, "must be positive");
+        }
+
+        private static void require(boolean ok, String name, Object value, String rule) {
+            if (!ok) {
+                throw new IllegalArgumentException(name + " " + (value == null ? "" : "= " + value + " ") + rule);
+            }
+        }
+    }
+}

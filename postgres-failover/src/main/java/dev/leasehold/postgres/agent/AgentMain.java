@@ -1,0 +1,46 @@
+package dev.leasehold.postgres.agent;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent as a program: {@code java -cp ... dev.leasehold.postgres.agent.AgentMain}, configured by environment
+ * variables (and a file named by {@code LEASEHOLD_CONFIG_FILE}); see {@link AgentSettings}. Arguments are not
+ * read, so no password can reach the process list. A bad setting ends start-up with exit code 2 and one line
+ * naming it; SIGTERM closes the agent (a primary fences itself and releases the Lease).
+ */
+public final class AgentMain {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentMain.class);
+
+    private AgentMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0) {
+            System.err.println("leasehold agent: takes no arguments; configure it with LEASEHOLD_* environment "
+                    + "variables or LEASEHOLD_CONFIG_FILE");
+            System.exit(2);
+        }
+        KubernetesClient client = new KubernetesClientBuilder().build();
+        Agent agent;
+        try {
+            agent = Agent.start(AgentSettings.from(System.getenv()).toConfig(client));
+        } catch (IllegalArgumentException e) {
+            LOG.error("leasehold agent: bad setting: {}", e.getMessage());
+            System.err.println("leasehold agent: bad setting: " + e.getMessage());
+            client.close();
+            System.exit(2);
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            client.close();
+            done.countDown();
+        }, "leasehold-agent-shutdown"));
+        done.await();
+    }
+}

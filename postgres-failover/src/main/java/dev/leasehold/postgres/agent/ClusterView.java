@@ -1,0 +1,195 @@
+package dev.leasehold.postgres.agent;
+
+import dev.leasehold.postgres.Lsn;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the agent knows about the others: the Lease (holder, published position, system identifier) and the
+ * members' statuses from their pods' annotations, kept current by two informers (list + watch). Freshness is
+ * measured on this process's monotonic clock from the moment a member's heartbeat was seen to change, never by
+ * comparing the remote sample time with the local clock. A status that cannot be read is logged once per
+ * change and ignored.
+ */
+final class ClusterView implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterView.class);
+
+    /** Lease annotation: the cluster's system identifier. */
+    static final String SYSTEM_ID = "leasehold.dev/system-id";
+    /** Lease annotation: the primary's timeline at its last renew. */
+    static final String TIMELINE = "leasehold.dev/timeline";
+    /** Lease annotation: the primary's WAL position at its last renew. */
+    static final String POSITION = "leasehold.dev/position";
+    /** Pod label naming the cluster a member belongs to. */
+    static final String CLUSTER_LABEL = "leasehold.dev/cluster";
+
+    private final String self;
+    private final LongSupplier nanoTime;
+    private final SharedIndexInformer<Lease> leases;
+    private final SharedIndexInformer<Pod> pods;
+    private final Map<String, Seen> seen = new HashMap<>();
+    private final Map<String, String> badStatus = new HashMap<>();
+    private String leaseVersion = "";
+    private long leaseChangedNanos;
+    private String holder = "";
+    private String previousHolder = "";
+    private Duration leaseDuration = Duration.ZERO;
+    private Optional<String> systemId = Optional.empty();
+    private Optional<LeaseView.Published> published = Optional.empty();
+    private volatile Runnable onOwnWrite = () -> { };
+
+    private record Seen(MemberStatus status, long heartbeatChangedNanos) {
+    }
+
+    ClusterView(KubernetesClient client, String namespace, String cluster, String self, LongSupplier nanoTime) {
+        this.self = self;
+        this.nanoTime = nanoTime;
+        this.leaseChangedNanos = nanoTime.getAsLong();
+        this.leases = client.resources(Lease.class).inNamespace(namespace).withName(cluster)
+                .inform(handler(this::onLease), 0);
+        this.pods = client.pods().inNamespace(namespace).withLabel(CLUSTER_LABEL, cluster)
+                .inform(handler(this::onPod), 0);
+    }
+
+    private static <T extends HasMetadata> ResourceEventHandler<T> handler(java.util.function.Consumer<T> on) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                on.accept(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                on.accept(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            }
+        };
+    }
+
+    private synchronized void onLease(Lease lease) {
+        String version = Objects.toString(lease.getMetadata().getResourceVersion(), "");
+        if (version.equals(leaseVersion)) {
+            return;
+        }
+        leaseVersion = version;
+        leaseChangedNanos = nanoTime.getAsLong();
+        String newHolder = lease.getSpec() == null || lease.getSpec().getHolderIdentity() == null ? ""
+                : lease.getSpec().getHolderIdentity();
+        if (!newHolder.equals(holder) && !holder.isEmpty()) {
+            previousHolder = holder;
+        }
+        holder = newHolder;
+        if (holder.equals(self)) {
+            onOwnWrite.run();
+        }
+        Integer seconds = lease.getSpec() == null ? null : lease.getSpec().getLeaseDurationSeconds();
+        leaseDuration = Duration.ofSeconds(seconds == null ? 0 : seconds);
+        Map<String, String> a = lease.getMetadata().getAnnotations() == null ? Map.of()
+                : lease.getMetadata().getAnnotations();
+        systemId = Optional.ofNullable(a.get(SYSTEM_ID)).filter(s -> !s.isBlank());
+        try {
+            published = a.containsKey(POSITION) && a.containsKey(TIMELINE)
+                    ? Optional.of(new LeaseView.Published(Integer.parseInt(a.get(TIMELINE)), Lsn.parse(a.get(POSITION))))
+                    : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Lease {}: ignoring the published position {}={} {}={}: {}", lease.getMetadata().getName(),
+                    TIMELINE, a.get(TIMELINE), POSITION, a.get(POSITION), e.getMessage());
+            published = Optional.empty();
+        }
+    }
+
+    private synchronized void onPod(Pod pod) {
+        String name = pod.getMetadata().getName();
+        if (name.equals(self)) {
+            return;
+        }
+        String text = pod.getMetadata().getAnnotations() == null ? null
+                : pod.getMetadata().getAnnotations().get(StatusCodec.ANNOTATION);
+        if (text == null) {
+            return;
+        }
+        MemberStatus status;
+        try {
+            status = StatusCodec.read(text);
+            if (!status.name().equals(name)) {
+                throw new IllegalArgumentException("field name = \"" + status.name() + "\" is not the pod's name");
+            }
+        } catch (IllegalArgumentException e) {
+            if (!text.equals(badStatus.put(name, text))) {
+                LOG.warn("pod {}: ignoring its status annotation {}: {}", name, StatusCodec.ANNOTATION,
+                        e.getMessage());
+            }
+            seen.remove(name);
+            return;
+        }
+        badStatus.remove(name);
+        Seen before = seen.get(name);
+        long changed = before != null && before.status().heartbeat() == status.heartbeat()
+                ? before.heartbeatChangedNanos() : nanoTime.getAsLong();
+        seen.put(name, new Seen(status, changed));
+    }
+
+    /** Runs {@code action} whenever a new version of the Lease naming this member as holder is seen. */
+    void onOwnWrite(Runnable action) {
+        onOwnWrite = action;
+    }
+
+    /** The Lease as seen now. */
+    synchronized LeaseView lease() {
+        long now = nanoTime.getAsLong();
+        Duration free;
+        if (leaseVersion.isEmpty()) {
+            free = Duration.ZERO;
+        } else if (holder.isEmpty()) {
+            free = Duration.ofNanos(now - leaseChangedNanos);
+        } else {
+            long expiry = leaseChangedNanos + leaseDuration.toNanos();
+            free = Duration.ofNanos(Math.max(0, now - expiry));
+        }
+        return new LeaseView(Optional.of(holder), free, systemId, published);
+    }
+
+    /** Whether the Lease object exists (as far as this view knows). */
+    synchronized boolean leaseExists() {
+        return !leaseVersion.isEmpty();
+    }
+
+    /** The holder before the current one (the primary a new holder replaces); empty when none was seen. */
+    synchronized Optional<String> previousHolder() {
+        return Optional.of(previousHolder).filter(h -> !h.isEmpty());
+    }
+
+    /** The other members' statuses, with their ages. */
+    synchronized Map<String, Observed> others() {
+        long now = nanoTime.getAsLong();
+        Map<String, Observed> out = new HashMap<>();
+        seen.forEach((name, s) -> out.put(name, new Observed(s.status(), Duration.ofNanos(now - s.heartbeatChangedNanos()))));
+        return out;
+    }
+
+    /** One member's last status, if readable. */
+    synchronized Optional<MemberStatus> status(String name) {
+        return Optional.ofNullable(seen.get(name)).map(Seen::status);
+    }
+
+    @Override
+    public void close() {
+        leases.close();
+        pods.close();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.leasehold.postgres.agent;
+
+import dev.leasehold.core.spi.LeaderElectionRecord;
+import dev.leasehold.core.spi.LockListener;
+import dev.leasehold.core.spi.LockSnapshot;
+import dev.leasehold.core.spi.LockUnavailableException;
+import dev.leasehold.core.spi.ResourceLock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * A lock that lets its elector acquire only while a gate says so, and passes everything else through: reads,
+ * watches, renews and releases are never held back. A refused acquisition fails as unavailable, which the
+ * elector counts as a failed call and retries with its backoff.
+ *
+ * <p>This is the agent's acquisition gate, built on the public lock SPI because the elector has no hook for it.
+ * A core hook ({@code LeaderElectorBuilder.acquireGate(BooleanSupplier)} plus a way to poke the elector when the
+ * gate opens) would be cleaner: the elector would not back off after refusals and would try at once when the
+ * gate opens.
+ */
+final class GatedLock implements ResourceLock {
+
+    private final ResourceLock delegate;
+    private final Supplier<Optional<String>> refusal;
+    private final java.util.function.BooleanSupplier cutOff;
+
+    /**
+     * @param delegate the real lock
+     * @param refusal why an acquisition is refused right now; empty when it may go ahead
+     * @param cutOff true once the agent was abandoned (a simulated crash): every write then fails, the release
+     *     included, and the Lease expires as after a real crash
+     */
+    GatedLock(ResourceLock delegate, Supplier<Optional<String>> refusal, java.util.function.BooleanSupplier cutOff) {
+        this.delegate = delegate;
+        this.refusal = refusal;
+        this.cutOff = cutOff;
+    }
+
+    @Override
+    public String identity() {
+        return delegate.identity();
+    }
+
+    @Override
+    public String describe() {
+        return delegate.describe();
+    }
+
+    @Override
+    public Duration durationGranularity() {
+        return delegate.durationGranularity();
+    }
+
+    @Override
+    public Optional<Duration> callTimeout() {
+        return delegate.callTimeout();
+    }
+
+    @Override
+    public CompletableFuture<Optional<LockSnapshot>> get() {
+        return delegate.get();
+    }
+
+    @Override
+    public CompletableFuture<LockSnapshot> create(LeaderElectionRecord record) {
+        Optional<String> no = refusalFor(Optional.empty(), record);
+        return no.isPresent() ? refused(no.get()) : delegate.create(record);
+    }
+
+    @Override
+    public CompletableFuture<LockSnapshot> update(LockSnapshot expected, LeaderElectionRecord record) {
+        Optional<String> no = refusalFor(expected.record(), record);
+        return no.isPresent() ? refused(no.get()) : delegate.update(expected, record);
+    }
+
+    private Optional<String> refusalFor(Optional<LeaderElectionRecord> before, LeaderElectionRecord after) {
+        if (cutOff.getAsBoolean()) {
+            return Optional.of("the agent was abandoned");
+        }
+        boolean acquiring = after.isHeldBy(identity())
+                && !before.map(r -> r.isHeldBy(identity()) && r.leaderTransitions() == after.leaderTransitions())
+                        .orElse(false);
+        return acquiring ? refusal.get() : Optional.empty();
+    }
+
+    private static <T> CompletableFuture<T> refused(String why) {
+        return CompletableFuture.failedFuture(new LockUnavailableException("acquisition held back: " + why));
+    }
+
+    @Override
+    public Optional<AutoCloseable> watch(LockListener listener) {
+        return delegate.watch(listener);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.leasehold.postgres.agent;
+
+import dev.leasehold.postgres.Lsn;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What this agent knows about the cluster's Lease, from its own reads.
+ *
+ * @param holder the holder the Lease names; empty when released or never held
+ * @param freeFor how long the Lease has been free for this agent: zero while a holder's lease runs (on this
+ *     agent's clock, counted like the elector counts expiry); the time since it expired or was released after
+ * @param systemId the cluster's system identifier, once the first primary recorded it
+ * @param published the last primary position the holder published with a renew
+ */
+public record LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
+        Optional<Published> published) {
+
+    /** A primary's published position: its timeline and WAL position at its last renew. */
+    public record Published(int timeline, Lsn position) {
+        public Published {
+            Objects.requireNonNull(position, "position");
+        }
+    }
+
+    public LeaseView {
+        holder = holder == null ? Optional.empty() : holder.filter(h -> !h.isEmpty());
+        Objects.requireNonNull(freeFor, "freeFor");
+        systemId = systemId == null ? Optional.empty() : systemId;
+        published = published == null ? Optional.empty() : published;
+    }
+
+    /** A Lease that does not exist yet. */
+    public static LeaseView none() {
+        return new LeaseView(Optional.empty(), Duration.ZERO, Optional.empty(), Optional.empty());
+    }
+
+    /** Whether a holder's lease is running (not expired, not released). */
+    public boolean held() {
+        return holder.isPresent() && freeFor.isZero();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.leasehold.postgres.agent;
+
+import dev.leasehold.postgres.Lsn;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What one member publishes about itself with every heartbeat (in its own pod's annotation), and what its agent
+ * feeds to {@link Decider} about its own server.
+ *
+ * @param name the member's name (its pod's name)
+ * @param role what its PostgreSQL is right now
+ * @param healthy whether its PostgreSQL answered the last probe within the probe timeout
+ * @param timeline the timeline it writes or replays; 0 when unknown
+ * @param position the furthest WAL position it has (a primary's current position, else the later of received
+ *     and replayed); empty when unknown
+ * @param upstream the member it streams from, when it is a streaming standby
+ * @param noFailover the {@code nofailover} tag: never take over
+ * @param priority the {@code priority} tag: among members at the same position, the higher wins
+ * @param host where the others reach its PostgreSQL
+ * @param port its PostgreSQL port
+ * @param systemId the cluster's system identifier its data directory carries; empty without data
+ * @param heartbeat a counter raised with every publication; observers measure freshness by when it last changed
+ *     on their own clock, never by comparing {@code sampledAt} with theirs
+ * @param agentVersion the publishing agent's version
+ * @param sampledAt wall-clock time of the sample, for people
+ */
+public record MemberStatus(String name, Role role, boolean healthy, int timeline, Optional<Lsn> position,
+        Optional<String> upstream, boolean noFailover, int priority, String host, int port, Optional<String> systemId,
+        long heartbeat, String agentVersion, Instant sampledAt) {
+
+    /** What a member's PostgreSQL is. */
+    public enum Role {
+        /** Accepts writes. */
+        PRIMARY,
+        /** A standby (streaming or not). */
+        REPLICA,
+        /** Data directory present, server not running. */
+        STOPPED,
+        /** No data directory yet (before bootstrap or clone). */
+        EMPTY,
+        /** A server runs but does not answer in time (hung, starting, recovering). */
+        UNRESPONSIVE
+    }
+
+    public MemberStatus {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(role, "role");
+        position = position == null ? Optional.empty() : position;
+        upstream = upstream == null ? Optional.empty() : upstream;
+        systemId = systemId == null ? Optional.empty() : systemId;
+        host = host == null ? "" : host;
+        agentVersion = agentVersion == null ? "" : agentVersion;
+        sampledAt = sampledAt == null ? Instant.EPOCH : sampledAt;
+    }
+
+    /** Whether this member's server runs as a standby and answered its last probe. */
+    public boolean healthyReplica() {
+        return healthy && role == Role.REPLICA;
+    }
+
+    /** The same status with another heartbeat and sample time. */
+    public MemberStatus beat(long nextHeartbeat, Instant at) {
+        return new MemberStatus(name, role, healthy, timeline, position, upstream, noFailover, priority, host, port,
+                systemId, nextHeartbeat, agentVersion, at);
+    }
+}

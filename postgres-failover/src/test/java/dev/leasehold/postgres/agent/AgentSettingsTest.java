@@ -1,0 +1,129 @@
+package dev.leasehold.postgres.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.leasehold.lock.support.MockApi;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Settings from the environment and a file: defaults, validation messages, passwords kept out of messages. */
+class AgentSettingsTest {
+    static MockApi api;
+    static KubernetesClient client;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void api() {
+        api = new MockApi();
+        client = api.client();
+    }
+
+    @AfterAll
+    static void close() {
+        api.close();
+    }
+
+    Map<String, String> env() throws Exception {
+        Path pw = dir.resolve("su.pw");
+        Files.writeString(pw, "s3cret-super\n");
+        Map<String, String> env = new HashMap<>();
+        env.put("HOSTNAME", "pg-0");
+        env.put("LEASEHOLD_CLUSTER", "pg");
+        env.put("LEASEHOLD_NAMESPACE", "db");
+        env.put("LEASEHOLD_PG_DATA", dir.resolve("data").toString());
+        env.put("LEASEHOLD_PG_BIN", AgentSettings.findBin().toString());
+        env.put("LEASEHOLD_SUPERUSER_PASSWORD_FILE", pw.toString());
+        env.put("LEASEHOLD_REPLICATION_PASSWORD", "s3cret-repl");
+        return env;
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() throws Exception {
+        AgentConfig c = AgentSettings.from(env()).toConfig(client);
+        assertThat(c.name()).isEqualTo("pg-0");
+        assertThat(c.namespace()).isEqualTo("db");
+        assertThat(c.leaseDuration()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.renewDeadline()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(c.retryPeriod()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.fenceTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.rules().maximumLagOnFailover()).isEqualTo(1 << 20);
+        assertThat(c.rules().laggingFailoverAfter()).isEmpty();
+        assertThat(c.rules().holdCommitsBelow()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.rules().deferGrace()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(c.rules().statusTtl()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.roleLabels()).isEqualTo(RoleLabels.LEASEHOLD);
+        assertThat(c.httpPort()).isEqualTo(8008);
+        assertThat(c.member().config().superuser().password()).isEqualTo("s3cret-super");
+        assertThat(c.member().config().replication().password()).isEqualTo("s3cret-repl");
+    }
+
+    @Test
+    void settingsAreParsedFromTheFileAndTheEnvironmentWins() throws Exception {
+        Path file = dir.resolve("agent.conf");
+        Files.writeString(file, "# agent\nLEASEHOLD_LEASE_DURATION=15s\nLEASEHOLD_RENEW_DEADLINE=10s\n"
+                + "LEASEHOLD_ROLE_LABELS=cloudnativepg\nLEASEHOLD_LAGGING_FAILOVER_AFTER=5m\nLEASEHOLD_PRIORITY=3\n");
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_CONFIG_FILE", file.toString());
+        env.put("LEASEHOLD_PRIORITY", "7");
+        AgentConfig c = AgentSettings.from(env).toConfig(client);
+        assertThat(c.leaseDuration()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.renewDeadline()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.roleLabels()).isEqualTo(RoleLabels.CLOUDNATIVEPG);
+        assertThat(c.rules().laggingFailoverAfter()).contains(Duration.ofMinutes(5));
+        assertThat(c.priority()).isEqualTo(7);
+    }
+
+    @Test
+    void aBadSettingIsNamedWithItsValue() throws Exception {
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_FENCE_TIMEOUT", "ten");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client)).hasMessage(
+                "LEASEHOLD_FENCE_TIMEOUT = ten is not a duration (e.g. 500ms, 10s, 2m, PT10S)");
+        env.put("LEASEHOLD_FENCE_TIMEOUT", "2s");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessageStartingWith("fenceTimeout = PT2S leaves no room for the fence");
+        env.remove("LEASEHOLD_FENCE_TIMEOUT");
+        env.put("LEASEHOLD_HTTP_PORT", "70000");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessage("LEASEHOLD_HTTP_PORT = 70000 must be an integer in [-1, 65535]");
+        env.remove("LEASEHOLD_HTTP_PORT");
+        env.put("LEASEHOLD_LEASE_DURATOIN", "10s");
+        assertThatThrownBy(() -> AgentSettings.from(env)).hasMessageContaining("LEASEHOLD_LEASE_DURATOIN is not a");
+        env.remove("LEASEHOLD_LEASE_DURATOIN");
+        env.put("LEASEHOLD_ROLE_LABELS", "stolon");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client)).hasMessageContaining("\"stolon\"");
+    }
+
+    @Test
+    void aMissingPasswordFileIsNamedAndNoPasswordAppearsInAnyMessage() throws Exception {
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_SUPERUSER_PASSWORD_FILE", "/nonexistent/su.pw");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessage("LEASEHOLD_SUPERUSER_PASSWORD_FILE = /nonexistent/su.pw: cannot read it "
+                        + "(NoSuchFileException)");
+        env.remove("LEASEHOLD_SUPERUSER_PASSWORD_FILE");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client)).hasMessageContaining(
+                "LEASEHOLD_SUPERUSER_PASSWORD_FILE (or LEASEHOLD_SUPERUSER_PASSWORD in the environment) is required");
+        env.put("LEASEHOLD_SUPERUSER_PASSWORD", "s3cret-super");
+        env.put("LEASEHOLD_PORT_TYPO", "1");
+        assertThatThrownBy(() -> AgentSettings.from(env)).message().doesNotContain("s3cret");
+        Path file = dir.resolve("bad.conf");
+        Files.writeString(file, "LEASEHOLD_SUPERUSER_PASSWORD=s3cret-super\n");
+        env.remove("LEASEHOLD_PORT_TYPO");
+        env.put("LEASEHOLD_CONFIG_FILE", file.toString());
+        assertThatThrownBy(() -> AgentSettings.from(env)).hasMessageContaining("is not allowed in the file")
+                .message().doesNotContain("s3cret");
+        assertThat(Optional.of(AgentSettings.parseDuration("x", "500ms"))).contains(Duration.ofMillis(500));
+    }
+}

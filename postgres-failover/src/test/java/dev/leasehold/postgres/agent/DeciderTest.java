@@ -1,0 +1,305 @@
+package dev.leasehold.postgres.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leasehold.postgres.Lsn;
+import dev.leasehold.postgres.agent.Decision.Step;
+import dev.leasehold.postgres.agent.MemberStatus.Role;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The decision table: one row per situation, with the step, the gate and a word the reason must contain. */
+class DeciderTest {
+
+    static final DecisionRules RULES = new DecisionRules(1_000_000, Duration.ofSeconds(10), Duration.ofSeconds(3),
+            Optional.empty(), Duration.ofSeconds(3), Duration.ofMillis(500), Duration.ofSeconds(5),
+            Duration.ofSeconds(4));
+    static final DecisionRules LAGGING_OK = new DecisionRules(1_000_000, Duration.ofSeconds(10),
+            Duration.ofSeconds(3), Optional.of(Duration.ofSeconds(30)), Duration.ofSeconds(3), Duration.ofMillis(500),
+            Duration.ofSeconds(5), Duration.ofSeconds(4));
+
+    static final long MB = 1 << 20;
+
+    static MemberStatus member(String name, Role role, long position) {
+        return new MemberStatus(name, role, role == Role.PRIMARY || role == Role.REPLICA, 1,
+                position < 0 ? Optional.empty() : Optional.of(new Lsn(position)), Optional.empty(), false, 0,
+                "127.0.0.1", 5432, Optional.of("7000"), 1, "test", Instant.EPOCH);
+    }
+
+    static MemberStatus replica(String name, long position) {
+        return member(name, Role.REPLICA, position);
+    }
+
+    static MemberStatus with(MemberStatus m, UnaryOperator<Builder> change) {
+        return change.apply(new Builder(m)).build();
+    }
+
+    /** Edits a status in tests. */
+    static final class Builder {
+        MemberStatus m;
+
+        Builder(MemberStatus m) {
+            this.m = m;
+        }
+
+        Builder noFailover() {
+            m = new MemberStatus(m.name(), m.role(), m.healthy(), m.timeline(), m.position(), m.upstream(), true,
+                    m.priority(), m.host(), m.port(), m.systemId(), m.heartbeat(), m.agentVersion(), m.sampledAt());
+            return this;
+        }
+
+        Builder priority(int p) {
+            m = new MemberStatus(m.name(), m.role(), m.healthy(), m.timeline(), m.position(), m.upstream(),
+                    m.noFailover(), p, m.host(), m.port(), m.systemId(), m.heartbeat(), m.agentVersion(),
+                    m.sampledAt());
+            return this;
+        }
+
+        Builder unhealthy() {
+            m = new MemberStatus(m.name(), m.role(), false, m.timeline(), m.position(), m.upstream(), m.noFailover(),
+                    m.priority(), m.host(), m.port(), m.systemId(), m.heartbeat(), m.agentVersion(), m.sampledAt());
+            return this;
+        }
+
+        Builder timeline(int t) {
+            m = new MemberStatus(m.name(), m.role(), m.healthy(), t, m.position(), m.upstream(), m.noFailover(),
+                    m.priority(), m.host(), m.port(), m.systemId(), m.heartbeat(), m.agentVersion(), m.sampledAt());
+            return this;
+        }
+
+        Builder upstream(String u) {
+            m = new MemberStatus(m.name(), m.role(), m.healthy(), m.timeline(), m.position(), Optional.of(u),
+                    m.noFailover(), m.priority(), m.host(), m.port(), m.systemId(), m.heartbeat(), m.agentVersion(),
+                    m.sampledAt());
+            return this;
+        }
+
+        Builder systemId(String id) {
+            m = new MemberStatus(m.name(), m.role(), m.healthy(), m.timeline(), m.position(), m.upstream(),
+                    m.noFailover(), m.priority(), m.host(), m.port(), Optional.ofNullable(id), m.heartbeat(),
+                    m.agentVersion(), m.sampledAt());
+            return this;
+        }
+
+        MemberStatus build() {
+            return m;
+        }
+    }
+
+    /** A snapshot under construction. */
+    static final class Case {
+        MemberStatus own = replica("pg-1", 10 * MB);
+        Duration unhealthyFor = Duration.ZERO;
+        Optional<Snapshot.Term> term = Optional.empty();
+        LeaseView lease = free(Duration.ofSeconds(1), 10 * MB);
+        List<Observed> others = new ArrayList<>();
+        DecisionRules rules = RULES;
+        boolean primaryKnown;
+
+        Case holderNotPrimaryYet() {
+            primaryKnown = true;
+            return this;
+        }
+
+        Case own(MemberStatus m) {
+            own = m;
+            return this;
+        }
+
+        Case down(Duration d) {
+            unhealthyFor = d;
+            return this;
+        }
+
+        Case leading(boolean valid, Duration remaining) {
+            term = Optional.of(new Snapshot.Term(7, valid, remaining));
+            return this;
+        }
+
+        Case lease(LeaseView l) {
+            lease = l;
+            return this;
+        }
+
+        Case other(MemberStatus m) {
+            return other(m, Duration.ofSeconds(1));
+        }
+
+        Case other(MemberStatus m, Duration age) {
+            others.add(new Observed(m, age));
+            return this;
+        }
+
+        Case rules(DecisionRules r) {
+            rules = r;
+            return this;
+        }
+
+        Decision decide() {
+            Map<String, Observed> map = new LinkedHashMap<>();
+            if (lease.held() && !lease.holder().get().equals(own.name()) && !primaryKnown) {
+                map.put(lease.holder().get(), new Observed(member(lease.holder().get(), Role.PRIMARY, 20 * MB),
+                        Duration.ofSeconds(1)));
+            }
+            others.forEach(o -> map.put(o.status().name(), o));
+            return Decider.decide(new Snapshot(own, unhealthyFor, term, lease, map), rules);
+        }
+    }
+
+    /** A lease held by {@code holder}, whose status says it is the primary. */
+    static LeaseView held(String holder, long published) {
+        return new LeaseView(Optional.of(holder), Duration.ZERO, Optional.of("7000"),
+                Optional.of(new LeaseView.Published(1, new Lsn(published))));
+    }
+
+    static LeaseView free(Duration freeFor, long published) {
+        return new LeaseView(Optional.of("pg-0"), freeFor, Optional.of("7000"),
+                Optional.of(new LeaseView.Published(1, new Lsn(published))));
+    }
+
+    static Case c() {
+        return new Case();
+    }
+
+    static Arguments row(String name, Case c, Step step, boolean mayAcquire, String reasonContains) {
+        return Arguments.of(name, c, step, mayAcquire, reasonContains);
+    }
+
+    static Stream<Arguments> table() {
+        Duration ok = Duration.ofSeconds(6);
+        return Stream.of(
+                // ---- holder
+                row("holder, primary, term comfortably valid", c().own(member("pg-1", Role.PRIMARY, 20 * MB))
+                        .leading(true, ok), Step.NONE, true, "primary with a valid term"),
+                row("holder still a standby promotes", c().leading(true, ok), Step.PROMOTE, true, "promote"),
+                row("holder without data bootstraps", c().own(member("pg-1", Role.EMPTY, -1)).leading(true, ok),
+                        Step.INITDB, true, "bootstrap"),
+                row("holder whose renews fail holds commits", c().own(member("pg-1", Role.PRIMARY, 20 * MB))
+                        .leading(true, Duration.ofMillis(2_900)), Step.HOLD_COMMITS, true, "renews are failing"),
+                row("holder near the deadline fences", c().own(member("pg-1", Role.PRIMARY, 20 * MB))
+                        .leading(true, Duration.ofMillis(400)), Step.FENCE, false, "before the deadline"),
+                row("term no longer valid, server writable: fence", c().own(member("pg-1", Role.PRIMARY, 20 * MB))
+                        .leading(false, Duration.ZERO), Step.FENCE, false, "no valid term"),
+                row("holder's server died: restart in place", c().own(member("pg-1", Role.STOPPED, -1))
+                        .leading(true, ok).down(Duration.ofSeconds(1)), Step.RESTART, true, "restarting"),
+                row("holder's server stays dead: release", c().own(member("pg-1", Role.STOPPED, -1))
+                        .leading(true, ok).down(Duration.ofSeconds(5)), Step.RELEASE, false, "releasing"),
+                row("holder's server hung briefly: wait", c().own(member("pg-1", Role.UNRESPONSIVE, -1))
+                        .leading(true, ok).down(Duration.ofSeconds(1)), Step.NONE, true, "unresponsive"),
+                row("holder's server hung too long: release", c().own(member("pg-1", Role.UNRESPONSIVE, -1))
+                        .leading(true, ok).down(Duration.ofSeconds(4)), Step.RELEASE, false, "fencing and releasing"),
+                // ---- never writable without a term
+                row("primary on disk without a term fences", c().own(member("pg-1", Role.PRIMARY, 20 * MB))
+                        .lease(held("pg-0", 20 * MB)), Step.FENCE, false, "no valid term"),
+                row("primary without any lease fences", c().own(member("pg-1", Role.PRIMARY, 20 * MB))
+                        .lease(LeaseView.none()), Step.FENCE, false, "no valid term"),
+                // ---- eligibility
+                row("healthy standby at the published position may acquire", c(), Step.NONE, true, "eligible"),
+                row("lagging beyond maximumLagOnFailover may not", c().own(replica("pg-1", 10 * MB - 1_000_001)),
+                        Step.NONE, false, "maximumLagOnFailover"),
+                row("within maximumLagOnFailover may", c().own(replica("pg-1", 10 * MB - 1_000_000)), Step.NONE, true,
+                        "eligible"),
+                row("behind the published timeline may not", c().lease(new LeaseView(Optional.of("pg-0"),
+                        Duration.ofSeconds(1), Optional.of("7000"), Optional.of(new LeaseView.Published(2,
+                                new Lsn(10 * MB))))), Step.NONE, false, "published timeline"),
+                row("nofailover never", c().own(with(replica("pg-1", 10 * MB), b -> b.noFailover())), Step.NONE,
+                        false, "nofailover"),
+                row("unhealthy standby may not", c().own(with(replica("pg-1", 10 * MB), b -> b.unhealthy())),
+                        Step.NONE, false, "unhealthy"),
+                row("defers to a fresher member within the grace",
+                        c().own(replica("pg-1", 10 * MB - 100)).other(replica("pg-2", 10 * MB)),
+                        Step.NONE, false, "deferring to pg-2"),
+                row("competes anyway once the grace is over",
+                        c().own(replica("pg-1", 10 * MB - 100)).other(replica("pg-2", 10 * MB))
+                                .lease(free(Duration.ofSeconds(3), 10 * MB)), Step.NONE, true, "competing anyway"),
+                row("defers to an equal member of higher priority",
+                        c().other(with(replica("pg-2", 10 * MB), b -> b.priority(5))),
+                        Step.NONE, false, "deferring to pg-2"),
+                row("an equal member of equal priority does not make it wait", c().other(replica("pg-2", 10 * MB)),
+                        Step.NONE, true, "eligible"),
+                row("a stale fresher member is ignored",
+                        c().own(replica("pg-1", 10 * MB - 100)).other(replica("pg-2", 10 * MB), Duration.ofSeconds(11)),
+                        Step.NONE, true, "eligible"),
+                row("a nofailover fresher member is ignored", c().own(replica("pg-1", 10 * MB - 100))
+                        .other(with(replica("pg-2", 10 * MB), b -> b.noFailover())), Step.NONE, true, "eligible"),
+                row("an unhealthy fresher member is ignored", c().own(replica("pg-1", 10 * MB - 100))
+                        .other(with(replica("pg-2", 10 * MB), b -> b.unhealthy())), Step.NONE, true, "eligible"),
+                row("the old holder's own status is ignored (it is the one being replaced)",
+                        c().other(member("pg-0", Role.REPLICA, 20 * MB)), Step.NONE, true, "eligible"),
+                row("all lag, default: stay without a primary", c().own(replica("pg-1", 5 * MB))
+                        .other(replica("pg-2", 4 * MB)).lease(free(Duration.ofMinutes(10), 10 * MB)),
+                        Step.NONE, false, "maximumLagOnFailover"),
+                row("all lag, laggingFailoverAfter passed: the freshest takes over", c().own(replica("pg-1", 5 * MB))
+                        .other(replica("pg-2", 4 * MB)).lease(free(Duration.ofSeconds(30), 10 * MB))
+                        .rules(LAGGING_OK), Step.NONE, true, "freshest takes over"),
+                row("all lag, laggingFailoverAfter passed: a less fresh one still may not",
+                        c().own(replica("pg-2", 4 * MB)).other(replica("pg-1", 5 * MB))
+                                .lease(free(Duration.ofSeconds(30), 10 * MB)).rules(LAGGING_OK),
+                        Step.NONE, false, "maximumLagOnFailover"),
+                row("all lag, laggingFailoverAfter not yet passed", c().own(replica("pg-1", 5 * MB))
+                        .lease(free(Duration.ofSeconds(29), 10 * MB)).rules(LAGGING_OK),
+                        Step.NONE, false, "maximumLagOnFailover"),
+                // ---- following
+                row("standby follows a new holder", c().own(with(replica("pg-1", 10 * MB), b -> b.upstream("pg-0")))
+                        .lease(held("pg-2", 10 * MB)), Step.FOLLOW, true, "primary is pg-2"),
+                row("standby already following the holder stays", c()
+                        .own(with(replica("pg-1", 10 * MB), b -> b.upstream("pg-2"))).lease(held("pg-2", 10 * MB)),
+                        Step.NONE, true, "primary is pg-2"),
+                row("stopped member rejoins the holder", c().own(member("pg-1", Role.STOPPED, -1))
+                        .lease(held("pg-2", 10 * MB)), Step.REJOIN, false, "primary is pg-2"),
+                row("empty member clones from the holder", c().own(member("pg-1", Role.EMPTY, -1))
+                        .lease(held("pg-2", 10 * MB)), Step.CLONE, false, "must clone"),
+                row("a new holder that is not a primary yet is not followed", c().own(member("pg-1", Role.STOPPED, -1))
+                        .lease(held("pg-2", 10 * MB)).holderNotPrimaryYet().other(replica("pg-2", 10 * MB)),
+                        Step.NONE, false, "not a primary yet"),
+                row("stopped member with no holder starts as a standby", c().own(member("pg-1", Role.STOPPED, -1)),
+                        Step.START_STANDBY, false, "starting as a standby"),
+                // ---- bootstrap
+                row("no data anywhere, no cluster recorded: may bootstrap",
+                        c().own(with(member("pg-1", Role.EMPTY, -1), b -> b.systemId(null))).lease(LeaseView.none())
+                                .other(with(member("pg-2", Role.EMPTY, -1), b -> b.systemId(null))),
+                        Step.NONE, true, "may bootstrap"),
+                row("no data here but another member has some: wait to clone",
+                        c().own(with(member("pg-1", Role.EMPTY, -1), b -> b.systemId(null))).lease(LeaseView.none())
+                                .other(replica("pg-2", 10 * MB)), Step.NONE, false, "must clone"),
+                // ---- foreign data
+                row("data of another cluster: refuse", c().own(with(replica("pg-1", 10 * MB), b -> b.systemId("9")))
+                        .lease(held("pg-2", 10 * MB)), Step.REFUSE, false, "belongs to cluster 9"),
+                row("a writable server with another cluster's data is fenced first",
+                        c().own(with(member("pg-1", Role.PRIMARY, 10 * MB), b -> b.systemId("9")))
+                                .lease(held("pg-2", 10 * MB)), Step.FENCE, false, "no valid term"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void decides(String name, Case c, Step step, boolean mayAcquire, String reasonContains) {
+        Decision d = c.decide();
+        assertThat(d.step()).as(name + ": " + d.reason()).isEqualTo(step);
+        assertThat(d.mayAcquire()).as(name + ": " + d.reason()).isEqualTo(mayAcquire);
+        assertThat(d.reason()).contains(reasonContains);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aDeferralSaysToWhomAndForHowLong() {
+        Decision d = c().own(replica("pg-1", 10 * MB - 100)).other(replica("pg-2", 10 * MB))
+                .lease(free(Duration.ofSeconds(1), 10 * MB)).decide();
+        assertThat(d.deferral()).contains(new Decision.Deferral("pg-2", Duration.ofSeconds(2)));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aFollowNamesTheHolder() {
+        Decision d = c().lease(held("pg-2", 10 * MB)).decide();
+        assertThat(d.step()).isEqualTo(Step.FOLLOW);
+        assertThat(d.target()).contains("pg-2");
+    }
+}

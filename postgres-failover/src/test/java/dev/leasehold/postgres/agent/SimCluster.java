@@ -1,0 +1,499 @@
+package dev.leasehold.postgres.agent;
+
+import dev.leasehold.postgres.Lsn;
+import dev.leasehold.postgres.agent.Decision.Step;
+import dev.leasehold.postgres.agent.MemberStatus.Role;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * A model of an agent cluster on virtual time, driving the real {@link Decider}: PostgreSQL as WAL positions
+ * (writes, asynchronous streaming with lag, promotion to a new timeline, rewind on rejoin, crashes, hangs), the
+ * Lease and the pods as an API server some members can be cut off from, and each member's elector as the
+ * Lease's rules (renew every retry period, a term valid until its last renew's start plus the renew deadline,
+ * takeover only a lease duration after the last change the member saw, and only through the acquisition gate).
+ * One tick is 100 ms; a fence completes within 2 × fenceTimeout.
+ *
+ * <p>{@link #step()} advances one tick and checks the invariants, throwing {@link AssertionError} with the time
+ * and the state when one breaks.
+ */
+final class SimCluster {
+    static final long TICK = 100;
+    static final long LEASE = 10_000;
+    static final long RENEW = 7_000;
+    static final long RETRY = 2_000;
+    static final long FENCE_TIMEOUT = 1_000;
+    static final long STATUS_INTERVAL = 1_000;
+    static final long MAX_LAG = 100_000;
+    static final DecisionRules RULES = new DecisionRules(MAX_LAG, Duration.ofMillis(3 * STATUS_INTERVAL),
+            Duration.ofMillis(2 * RETRY), Optional.empty(), Duration.ofMillis(RENEW - 2 * RETRY), Duration.ZERO,
+            Duration.ofSeconds(5), Duration.ofSeconds(3));
+
+    /** One member: its PostgreSQL, its elector and its agent. */
+    static final class M {
+        final String name;
+        boolean agentUp = true;
+        boolean reachable = true;
+        boolean pgUp = true;
+        boolean hung;
+        Role diskRole = Role.REPLICA;
+        int timeline = 1;
+        long pos;
+        String upstream;
+        boolean holding;
+        long fenceAt = -1;
+        long unhealthySince = -1;
+        long term;
+        long validUntil = -1;
+        long lastRenewStart;
+        long termEndedAt = -1;
+        int seenVersion = -1;
+        long seenChangeAt;
+        boolean gateOpen;
+        long lastPublish = -STATUS_INTERVAL;
+        long heartbeat;
+        long notStreamingSince = -1;
+        boolean noFailover;
+        final Map<String, Published> view = new LinkedHashMap<>();
+        LeaseState leaseView;
+
+        M(String name) {
+            this.name = name;
+        }
+
+        Role role() {
+            if (!pgUp) {
+                return Role.STOPPED;
+            }
+            return hung ? Role.UNRESPONSIVE : diskRole;
+        }
+
+        boolean accepts() {
+            return pgUp && !hung && diskRole == Role.PRIMARY && !holding;
+        }
+    }
+
+    record Published(MemberStatus status, long at) {
+    }
+
+    /** The Lease as the API server holds it. */
+    static final class LeaseState {
+        String holder = "";
+        int version;
+        long transitions;
+        Optional<LeaseView.Published> published = Optional.empty();
+        final String systemId = "7000";
+
+        LeaseState copy() {
+            LeaseState c = new LeaseState();
+            c.holder = holder;
+            c.version = version;
+            c.transitions = transitions;
+            c.published = published;
+            return c;
+        }
+    }
+
+    record Ack(String member, long at, int timeline, long pos) {
+    }
+
+    final SplittableRandom rnd;
+    final List<M> members = new ArrayList<>();
+    final LeaseState lease = new LeaseState();
+    final Map<String, Published> pods = new LinkedHashMap<>();
+    final List<Ack> acks = new ArrayList<>();
+    /** Where each timeline branched from its parent: timeline → (parent timeline, position). */
+    final Map<Integer, long[]> branches = new HashMap<>();
+    final List<String> trace = new ArrayList<>();
+    long now;
+    int promotions;
+    long lostAsync;
+
+    SimCluster(long seed, int size) {
+        rnd = new SplittableRandom(seed);
+        for (int i = 0; i < size; i++) {
+            members.add(new M("pg-" + i));
+        }
+        // a stopped data directory that was a primary, and no lease yet: it must never come up writable
+        members.get(0).diskRole = Role.PRIMARY;
+        members.get(0).pgUp = false;
+        members.get(rnd.nextInt(size)).noFailover = size > 3 && rnd.nextBoolean();
+        for (M m : members) {
+            m.leaseView = lease.copy();
+        }
+    }
+
+    M member(int i) {
+        return members.get(i);
+    }
+
+    void log(String what) {
+        if (trace.size() > 400) {
+            trace.remove(0);
+        }
+        trace.add(now + " ms: " + what);
+    }
+
+    // ------------------------------------------------------------------ one tick
+
+    void step() {
+        now += TICK;
+        for (M m : members) {
+            if (m.fenceAt >= 0 && now >= m.fenceAt) {
+                m.fenceAt = -1;
+                stop(m, "fence completed");
+            }
+        }
+        List<M> order = new ArrayList<>(members);
+        for (int i = order.size() - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            M t = order.get(i);
+            order.set(i, order.get(j));
+            order.set(j, t);
+        }
+        for (M m : order) {
+            if (m.agentUp) {
+                observe(m);
+                elector(m);
+                watchdog(m);
+                agent(m);
+            }
+        }
+        replicate();
+        write();
+        check();
+    }
+
+    private void observe(M m) {
+        if (!m.reachable) {
+            return;
+        }
+        if (lease.version != m.seenVersion) {
+            m.seenVersion = lease.version;
+            m.seenChangeAt = now;
+        }
+        m.leaseView = lease.copy();
+        m.view.clear();
+        m.view.putAll(pods);
+    }
+
+    private void elector(M m) {
+        if (m.term > 0 && now >= m.validUntil) {
+            log(m.name + " term " + m.term + " ended (deadline)");
+            m.term = 0;
+            m.termEndedAt = now;
+        }
+        if (m.term > 0) {
+            if (m.reachable && !lease.holder.equals(m.name)) {
+                log(m.name + " term " + m.term + " lost: the Lease names " + lease.holder);
+                m.term = 0;
+                m.termEndedAt = now;
+            } else if (m.reachable && now - m.lastRenewStart >= RETRY && rnd.nextInt(20) != 0) {
+                m.lastRenewStart = now;
+                m.validUntil = now + RENEW;
+                lease.version++;
+                if (m.role() == Role.PRIMARY) {
+                    lease.published = Optional.of(new LeaseView.Published(m.timeline, new Lsn(m.pos)));
+                }
+            }
+            return;
+        }
+        boolean free = m.leaseView.holder.isEmpty() || now - m.seenChangeAt >= LEASE;
+        if (m.reachable && free && m.gateOpen && lease.version == m.seenVersion) {
+            lease.holder = m.name;
+            lease.transitions++;
+            lease.version++;
+            m.seenVersion = lease.version;
+            m.seenChangeAt = now;
+            m.term = lease.transitions;
+            m.lastRenewStart = now;
+            m.validUntil = now + RENEW;
+            log(m.name + " acquired term " + m.term + " at " + m.role() + " " + m.timeline + "/" + m.pos);
+        }
+    }
+
+    /** The agent's watchdog: a server that was primary is fenced the moment its term is gone, hung or not. */
+    private void watchdog(M m) {
+        if (m.pgUp && m.diskRole == Role.PRIMARY && (m.term == 0 || now >= m.validUntil)) {
+            fence(m);
+        }
+    }
+
+    private MemberStatus status(M m) {
+        boolean healthy = m.pgUp && !m.hung;
+        return new MemberStatus(m.name, m.role(), healthy, healthy ? m.timeline : 0,
+                healthy ? Optional.of(new Lsn(m.pos)) : Optional.empty(),
+                Optional.ofNullable(healthy && m.diskRole == Role.REPLICA ? m.upstream : null)
+                        .filter(u -> streamsFrom(m, u)),
+                m.noFailover, 0, "127.0.0.1", 5432, Optional.of(lease.systemId), m.heartbeat, "sim",
+                Instant.EPOCH);
+    }
+
+    private void agent(M m) {
+        MemberStatus own = status(m);
+        if (own.healthy()) {
+            m.unhealthySince = -1;
+        } else if (m.unhealthySince < 0) {
+            m.unhealthySince = now;
+        }
+        LeaseState lv = m.leaseView;
+        Duration freeFor;
+        if (lv.holder.isEmpty()) {
+            freeFor = Duration.ofMillis(now - m.seenChangeAt);
+        } else {
+            freeFor = Duration.ofMillis(Math.max(0, now - m.seenChangeAt - LEASE));
+        }
+        LeaseView view = new LeaseView(Optional.of(lv.holder), freeFor, Optional.of(lv.systemId), lv.published);
+        Map<String, Observed> others = new LinkedHashMap<>();
+        m.view.forEach((name, p) -> {
+            if (!name.equals(m.name)) {
+                others.put(name, new Observed(p.status(), Duration.ofMillis(now - p.at())));
+            }
+        });
+        Optional<Snapshot.Term> term = m.term > 0 ? Optional.of(new Snapshot.Term(m.term, now < m.validUntil,
+                Duration.ofMillis(Math.max(0, RENEW - (now - m.lastRenewStart))))) : Optional.empty();
+        Decision d = Decider.decide(new Snapshot(own, Duration.ofMillis(m.unhealthySince < 0 ? 0
+                : now - m.unhealthySince), term, view, others), RULES);
+        m.gateOpen = d.mayAcquire();
+        apply(m, d);
+        if (m.reachable && now - m.lastPublish >= STATUS_INTERVAL) {
+            m.lastPublish = now;
+            m.heartbeat++;
+            pods.put(m.name, new Published(status(m), now));
+        }
+    }
+
+    private void apply(M m, Decision d) {
+        if (d.step() != Step.HOLD_COMMITS && m.holding && m.term > 0 && now < m.validUntil) {
+            m.holding = false;
+        }
+        switch (d.step()) {
+            case PROMOTE -> {
+                if (m.pgUp && !m.hung && m.diskRole == Role.REPLICA) {
+                    promote(m);
+                }
+            }
+            case HOLD_COMMITS -> m.holding = true;
+            case FENCE -> fence(m);
+            case RESTART -> {
+                if (!m.pgUp) {
+                    m.pgUp = true;
+                    log(m.name + " restarted in place as " + m.diskRole);
+                }
+            }
+            case RELEASE -> {
+                fence(m);
+                stop(m, "released");
+                if (m.reachable && lease.holder.equals(m.name)) {
+                    lease.holder = "";
+                    lease.version++;
+                }
+                m.term = 0;
+                m.termEndedAt = now;
+            }
+            case FOLLOW -> {
+                if (!d.target().get().equals(m.upstream)) {
+                    m.upstream = d.target().get();
+                    m.notStreamingSince = now;
+                } else if (m.notStreamingSince >= 0 && now - m.notStreamingSince > 10_000) {
+                    stop(m, "not streaming from " + m.upstream + ": stopped to rejoin");
+                }
+            }
+            case REJOIN -> rejoin(m, member(d.target().get()));
+            case START_STANDBY -> {
+                m.pgUp = true;
+                m.hung = false;
+                m.diskRole = Role.REPLICA;
+                m.upstream = null;
+            }
+            default -> { }
+        }
+    }
+
+    private M member(String name) {
+        return members.stream().filter(x -> x.name.equals(name)).findFirst().orElseThrow();
+    }
+
+    private void promote(M m) {
+        int previous = m.timeline;
+        int next = branches.keySet().stream().mapToInt(Integer::intValue).max().orElse(1) + 1;
+        branches.put(next, new long[] {previous, m.pos});
+        LeaseView.Published pub = lease.published.orElse(null);
+        if (pub != null) {
+            if (!lineage(next, m.pos).containsKey(pub.timeline())) {
+                throw new AssertionError("t=" + now + ": " + m.name + " promoted from a lineage without the "
+                        + "published timeline " + pub.timeline());
+            }
+            long lag = pub.position().value() - m.pos;
+            if (pub.timeline() == previous && lag > MAX_LAG) {
+                throw new AssertionError("t=" + now + ": " + m.name + " promoted " + lag + " bytes behind");
+            }
+        }
+        for (Ack a : acks) {
+            if (!contains(next, m.pos, a.timeline(), a.pos())) {
+                lostAsync++;
+            }
+        }
+        m.timeline = next;
+        m.diskRole = Role.PRIMARY;
+        m.upstream = null;
+        promotions++;
+        log(m.name + " promoted to timeline " + next + " at " + m.pos + " (term " + m.term + ")");
+    }
+
+    /** Timeline → the last position of that timeline in the history of (tl, pos). */
+    private Map<Integer, Long> lineage(int tl, long pos) {
+        Map<Integer, Long> out = new HashMap<>();
+        int t = tl;
+        long p = pos;
+        while (true) {
+            out.put(t, p);
+            long[] b = branches.get(t);
+            if (b == null) {
+                return out;
+            }
+            t = (int) b[0];
+            p = b[1];
+        }
+    }
+
+    private boolean contains(int tl, long pos, int ackTl, long ackPos) {
+        Long end = lineage(tl, pos).get(ackTl);
+        return end != null && ackPos <= end;
+    }
+
+    private void fence(M m) {
+        if (m.pgUp && m.fenceAt < 0 && (m.diskRole == Role.PRIMARY || m.hung)) {
+            m.fenceAt = now + rnd.nextLong(2 * FENCE_TIMEOUT + 1);
+        }
+    }
+
+    private void stop(M m, String why) {
+        if (m.pgUp) {
+            log(m.name + " stopped: " + why);
+        }
+        m.pgUp = false;
+        m.hung = false;
+        m.holding = false;
+    }
+
+    private void rejoin(M m, M up) {
+        if (!up.pgUp || up.hung || up.diskRole != Role.PRIMARY) {
+            return;
+        }
+        Long end = lineage(up.timeline, up.pos).get(m.timeline);
+        if (end == null || m.pos > end) {
+            long to = end == null ? 0 : end;
+            log(m.name + " rewound from " + m.timeline + "/" + m.pos + " to " + to);
+            m.pos = Math.min(m.pos, to);
+        }
+        m.timeline = up.timeline;
+        m.diskRole = Role.REPLICA;
+        m.upstream = up.name;
+        m.pgUp = true;
+        m.hung = false;
+        m.fenceAt = -1;
+        m.notStreamingSince = now;
+    }
+
+    private boolean streamsFrom(M m, String upName) {
+        if (upName == null) {
+            return false;
+        }
+        M up = member(upName);
+        if (!up.pgUp || up.hung || up.diskRole != Role.PRIMARY) {
+            return false;
+        }
+        Long end = lineage(up.timeline, up.pos).get(m.timeline);
+        return end != null && m.pos <= end;
+    }
+
+    private void replicate() {
+        for (M m : members) {
+            if (!m.pgUp || m.hung || m.diskRole != Role.REPLICA || !streamsFrom(m, m.upstream)) {
+                continue;
+            }
+            M up = member(m.upstream);
+            m.timeline = up.timeline;
+            m.pos = Math.min(up.pos, m.pos + rnd.nextLong(2_000, 40_000));
+            m.notStreamingSince = now;
+        }
+    }
+
+    private void write() {
+        for (M m : members) {
+            if (m.accepts() && m.fenceAt < 0 || m.accepts() && rnd.nextBoolean()) {
+                m.pos += rnd.nextLong(100, 2_000);
+                acks.add(new Ack(m.name, now, m.timeline, m.pos));
+                if (m.term == 0 || now >= m.validUntil) {
+                    long since = m.termEndedAt < 0 ? Long.MAX_VALUE : now - m.termEndedAt;
+                    if (since > 2 * FENCE_TIMEOUT + TICK) {
+                        throw new AssertionError("t=" + now + ": " + m.name + " acknowledged a write " + since
+                                + " ms after its term ended");
+                    }
+                }
+            }
+        }
+        if (acks.size() > 20_000) {
+            acks.subList(0, 10_000).clear();
+        }
+    }
+
+    private void check() {
+        List<String> writable = members.stream().filter(M::accepts).map(m -> m.name).toList();
+        if (writable.size() > 1) {
+            throw new AssertionError("t=" + now + ": two members accept writes: " + writable);
+        }
+    }
+
+    // ------------------------------------------------------------------ faults
+
+    void crash(M m) {
+        log(m.name + " crashed (agent and PostgreSQL)");
+        m.agentUp = false;
+        m.pgUp = false;
+        m.hung = false;
+        m.term = 0;
+        m.termEndedAt = now;
+        m.fenceAt = -1;
+    }
+
+    void restartAgent(M m) {
+        log(m.name + " agent restarted");
+        m.agentUp = true;
+        m.holding = false;
+        m.seenVersion = -1;
+    }
+
+    void killPostgres(M m) {
+        if (m.pgUp) {
+            log(m.name + " PostgreSQL killed");
+            m.pgUp = false;
+            m.hung = false;
+        }
+    }
+
+    void hang(M m, boolean on) {
+        if (m.pgUp) {
+            log(m.name + (on ? " PostgreSQL hung" : " PostgreSQL resumed"));
+            m.hung = on;
+        }
+    }
+
+    void cut(M m, boolean off) {
+        log(m.name + (off ? " cut off from the API server" : " reconnected to the API server"));
+        m.reachable = !off;
+    }
+
+    /** Whether some member holds a valid term and accepts writes. */
+    boolean hasPrimary() {
+        return members.stream().anyMatch(m -> m.term > 0 && now < m.validUntil && m.accepts());
+    }
+}

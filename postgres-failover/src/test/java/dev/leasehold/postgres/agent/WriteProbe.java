@@ -1,0 +1,201 @@
+package dev.leasehold.postgres.agent;
+
+import dev.leasehold.postgres.Lsn;
+import dev.leasehold.postgres.PostgresInstance;
+import dev.leasehold.postgres.testing.PostgresCluster;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes to every member every few milliseconds, one writer thread per member, and records each acknowledged
+ * write: which member, which row, when the commit was sent and when it was acknowledged, and the WAL position it
+ * wrote at. Only a writable primary acknowledges; standbys and stopped servers fail the write.
+ */
+public final class WriteProbe implements AutoCloseable {
+
+    /** One acknowledged write. */
+    public record Ack(String member, long id, long sentNanos, long ackedNanos, Lsn lsn) {
+    }
+
+    private final List<PostgresInstance> members;
+    private final List<Thread> writers = new ArrayList<>();
+    private final List<Ack> acks = new CopyOnWriteArrayList<>();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile boolean stopped;
+
+    /** Creates the probe table on {@code primary} and starts writing to every member of {@code cluster}. */
+    public WriteProbe(PostgresCluster cluster, PostgresInstance primary) {
+        this.members = cluster.members();
+        primary.execute("CREATE TABLE IF NOT EXISTS probe (id bigint PRIMARY KEY, member text NOT NULL)");
+        for (PostgresInstance m : members) {
+            Thread t = new Thread(() -> write(m), "write-probe-" + m.name());
+            t.setDaemon(true);
+            writers.add(t);
+            t.start();
+        }
+    }
+
+    private void write(PostgresInstance m) {
+        Connection c = null;
+        while (!stopped) {
+            try {
+                if (c == null) {
+                    c = connect(m);
+                }
+                long id = ids.incrementAndGet();
+                long sent = System.nanoTime();
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO probe VALUES (?, ?) RETURNING pg_current_wal_insert_lsn()::text")) {
+                    ps.setLong(1, id);
+                    ps.setString(2, m.name());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        acks.add(new Ack(m.name(), id, sent, System.nanoTime(), Lsn.parse(rs.getString(1))));
+                    }
+                }
+                pause(3);
+            } catch (SQLException e) {
+                if ("25006".equals(e.getSQLState())) {
+                    pause(2); // a standby refused: keep the session, it can write the moment the server is promoted
+                } else {
+                    close(c);
+                    c = null;
+                    pause(20);
+                }
+            }
+        }
+        close(c);
+    }
+
+    private static Connection connect(PostgresInstance m) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", m.config().superuser().user());
+        p.setProperty("password", m.config().superuser().password());
+        p.setProperty("connectTimeout", "1");
+        p.setProperty("socketTimeout", "10");
+        p.setProperty("ApplicationName", "write-probe");
+        return DriverManager.getConnection("jdbc:postgresql://" + m.config().host() + ":" + m.config().port()
+                + "/postgres", p);
+    }
+
+    private static void close(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                // already broken
+            }
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public List<Ack> acks() {
+        return List.copyOf(acks);
+    }
+
+    public List<Ack> acksBy(String member) {
+        return acks.stream().filter(a -> a.member().equals(member)).toList();
+    }
+
+    public Optional<Ack> lastBy(String member) {
+        return acksBy(member).stream().max((a, b) -> Long.compare(a.ackedNanos(), b.ackedNanos()));
+    }
+
+    public Optional<Ack> firstBy(String member) {
+        return acksBy(member).stream().min((a, b) -> Long.compare(a.sentNanos(), b.sentNanos()));
+    }
+
+    /** The first write acknowledged by {@code member} among those sent after {@code afterNanos}. */
+    public Optional<Ack> firstAfter(String member, long afterNanos) {
+        return acks.stream().filter(a -> a.member().equals(member) && a.sentNanos() >= afterNanos)
+                .min((a, b) -> Long.compare(a.ackedNanos(), b.ackedNanos()));
+    }
+
+    /**
+     * Pairs of acknowledgements by different members whose intervals (sent to acknowledged) overlap: two
+     * members accepting writes at once. Empty when there never were two primaries taking writes.
+     */
+    public List<String> overlaps() {
+        List<String> found = new ArrayList<>();
+        List<String> names = acks.stream().map(Ack::member).distinct().toList();
+        for (String a : names) {
+            for (String b : names) {
+                if (a.compareTo(b) >= 0) {
+                    continue;
+                }
+                // members take writes in turns: compare the spans of consecutive runs
+                long aFirst = firstBy(a).orElseThrow().sentNanos();
+                long aLast = lastBy(a).orElseThrow().ackedNanos();
+                long bFirst = firstBy(b).orElseThrow().sentNanos();
+                long bLast = lastBy(b).orElseThrow().ackedNanos();
+                boolean disjoint = aLast < bFirst || bLast < aFirst;
+                if (!disjoint) {
+                    found.add(a + " acknowledged writes in [" + aFirst + ", " + aLast + "], " + b + " in [" + bFirst
+                            + ", " + bLast + "]");
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The ids of probe rows present on {@code m}. */
+    public static Set<Long> rowsOn(PostgresInstance m) {
+        Set<Long> ids = new HashSet<>();
+        try (Connection c = m.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT id FROM probe")) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read probe rows on " + m.describe() + ": " + e.getMessage(), e);
+        }
+        return ids;
+    }
+
+    /** Where {@code m} switched from timeline {@code from} to the next one, from its history file. */
+    public static Lsn switchPoint(PostgresInstance m, int newTimeline) {
+        String file = String.format("pg_wal/%08X.history", newTimeline);
+        try (Connection c = m.connect(); PreparedStatement ps = c.prepareStatement("SELECT pg_read_file(?)")) {
+            ps.setString(1, file);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String[] lines = rs.getString(1).strip().split("\n");
+                return Lsn.parse(lines[lines.length - 1].split("\t")[1].strip());
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read " + file + " on " + m.describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops the writers (waiting for each to finish its write in flight). Harmless twice. */
+    @Override
+    public void close() {
+        stopped = true;
+        for (Thread t : writers) {
+            try {
+                t.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

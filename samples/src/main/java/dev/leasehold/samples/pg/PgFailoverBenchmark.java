@@ -1,0 +1,266 @@
+package dev.leasehold.samples.pg;
+
+import dev.leasehold.lock.support.FaultProxy;
+import dev.leasehold.lock.support.MockApi;
+import dev.leasehold.postgres.agent.Agent;
+import dev.leasehold.postgres.agent.AgentConfig;
+import dev.leasehold.postgres.agent.MemberStatus;
+import dev.leasehold.postgres.agent.WriteProbe;
+import dev.leasehold.postgres.testing.PostgresCluster;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The PostgreSQL failover benchmark: three real PostgreSQL servers, one agent each, on fabric8's mock API server
+ * (CRUD mode, loopback), a steady write load on every member, and K cycles of
+ * <ul>
+ *   <li>{@code pg-crash}: kill -9 of the primary's PostgreSQL and its agent (no fence, no release);</li>
+ *   <li>{@code pg-partition}: the primary's agent cut off from the API server (every request hangs).</li>
+ * </ul>
+ * Prints one {@code BENCH} line per cycle and one summary per scenario. Not a test: run it by hand
+ * (samples/README.md). Arguments: {@code [cycles] [lease/renew/retry seconds, e.g. 10/7/2]}.
+ */
+public final class PgFailoverBenchmark {
+    private static final String NS = "default";
+    private static final String CLUSTER = "pg";
+    private static final Duration SETTLE = Duration.ofSeconds(120);
+
+    private final int cycles;
+    private final Duration lease;
+    private final Duration renew;
+    private final Duration retry;
+    private final MockApi api = new MockApi();
+    private final KubernetesClient admin = api.client();
+    private final PostgresCluster pg = PostgresCluster.start(3);
+    private final Agent[] agents = new Agent[3];
+    private final FaultProxy[] proxies = new FaultProxy[3];
+    private volatile long leaseChangedNanos = System.nanoTime();
+
+    private PgFailoverBenchmark(int cycles, Duration lease, Duration renew, Duration retry) {
+        this.cycles = cycles;
+        this.lease = lease;
+        this.renew = renew;
+        this.retry = retry;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int cycles = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        String[] t = (args.length > 1 ? args[1] : "10/7/2").split("/");
+        if (cycles < 1 || t.length != 3) {
+            throw new IllegalArgumentException("usage: PgFailoverBenchmark [cycles >= 1] [lease/renew/retry seconds]");
+        }
+        try (var unused = new Closer()) {
+            PgFailoverBenchmark b = new PgFailoverBenchmark(cycles, Duration.ofSeconds(Long.parseLong(t[0])),
+                    Duration.ofSeconds(Long.parseLong(t[1])), Duration.ofSeconds(Long.parseLong(t[2])));
+            try {
+                b.run();
+            } finally {
+                b.close();
+            }
+        }
+    }
+
+    /** Nothing to close: a place for try-with-resources symmetry in main. */
+    private static final class Closer implements AutoCloseable {
+        @Override
+        public void close() {
+        }
+    }
+
+    private String timing() {
+        return lease.toSeconds() + "/" + renew.toSeconds() + "/" + retry.toSeconds();
+    }
+
+    private void run() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            admin.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("pg-" + i)
+                    .withNamespace(NS).addToLabels("leasehold.dev/cluster", CLUSTER).endMetadata().withNewSpec()
+                    .addNewContainer().withName("postgres").withImage("postgres:15").endContainer().endSpec()
+                    .build()).create();
+            proxies[i] = api.proxy();
+        }
+        Watch watch = admin.resources(Lease.class).inNamespace(NS).withName(CLUSTER).watch(new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, Lease resource) {
+                leaseChangedNanos = System.nanoTime();
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+            }
+        });
+        for (int i = 0; i < 3; i++) {
+            start(i);
+        }
+        int p = awaitSettled(-1);
+        try (WriteProbe load = new WriteProbe(pg, pg.member(p))) {
+            List<double[]> crash = new ArrayList<>();
+            for (int c = 1; c <= cycles; c++) {
+                p = awaitSettled(-1);
+                crash.add(crashCycle(load, p, c));
+            }
+            summary("pg-crash", crash);
+            List<double[]> partition = new ArrayList<>();
+            for (int c = 1; c <= cycles; c++) {
+                p = awaitSettled(-1);
+                partition.add(partitionCycle(load, p, c));
+            }
+            summaryPartition(partition);
+        } finally {
+            watch.close();
+        }
+    }
+
+    /** rto, overLease, lostAcked, splitBrain. */
+    private double[] crashCycle(WriteProbe load, int p, int cycle) {
+        sleep(2_000);
+        long kill = System.nanoTime();
+        double leaseLeftMs = Math.max(0, (leaseChangedNanos + lease.toNanos() - kill) / 1e6);
+        agents[p].abandon();
+        pg.kill9(p);
+        int q = awaitPrimary(p);
+        WriteProbe.Ack first = awaitFirstAck(load, "pg-" + q, kill);
+        double rto = (first.ackedNanos() - kill) / 1e6;
+        long oldLast = load.lastBy("pg-" + p).map(WriteProbe.Ack::ackedNanos).orElse(kill);
+        double splitBrain = Math.max(0, (oldLast - first.sentNanos()) / 1e6);
+        Set<Long> rows = WriteProbe.rowsOn(pg.member(q));
+        long lost = load.acksBy("pg-" + p).stream().filter(a -> !rows.contains(a.id())).count();
+        double[] r = {rto, rto - leaseLeftMs, lost, splitBrain};
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-crash-cycle mode=async timing=%s cycle=%d killed=pg-%d "
+                + "new=pg-%d rto_ms=%.1f lease_left_ms=%.1f over_lease_ms=%.1f lost_acked=%d split_brain_ms=%.1f%n",
+                timing(), cycle, p, q, rto, leaseLeftMs, r[1], lost, splitBrain);
+        start(p); // the old member comes back and rejoins as a standby
+        return r;
+    }
+
+    /** cut→old last ack, cut→new first ack, splitBrain. */
+    private double[] partitionCycle(WriteProbe load, int p, int cycle) {
+        sleep(2_000);
+        long cut = System.nanoTime();
+        proxies[p].mode(FaultProxy.Mode.BLACKHOLE);
+        int q = awaitPrimary(p);
+        WriteProbe.Ack first = awaitFirstAck(load, "pg-" + q, cut);
+        long oldLast = load.lastBy("pg-" + p).map(WriteProbe.Ack::ackedNanos).orElse(cut);
+        double[] r = {(oldLast - cut) / 1e6, (first.ackedNanos() - cut) / 1e6,
+                Math.max(0, (oldLast - first.sentNanos()) / 1e6)};
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-partition-cycle mode=async timing=%s cycle=%d cut=pg-%d "
+                + "new=pg-%d old_last_ack_ms=%.1f new_first_ack_ms=%.1f split_brain_ms=%.1f%n", timing(), cycle, p, q,
+                r[0], r[1], r[2]);
+        proxies[p].mode(FaultProxy.Mode.PASS);
+        return r;
+    }
+
+    private void summary(String scenario, List<double[]> rows) {
+        System.out.printf(Locale.ROOT, "BENCH scenario=%s mode=async timing=%s cycles=%d rto_ms_p50=%.1f "
+                + "rto_ms_p95=%.1f rto_ms_max=%.1f over_lease_ms_p50=%.1f over_lease_ms_p95=%.1f lost_acked=%d "
+                + "split_brain_ms=%.1f%n", scenario, timing(), rows.size(), pct(rows, 0, 50), pct(rows, 0, 95),
+                pct(rows, 0, 100), pct(rows, 1, 50), pct(rows, 1, 95), (long) sum(rows, 2), pct(rows, 3, 100));
+    }
+
+    private void summaryPartition(List<double[]> rows) {
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-partition mode=async timing=%s cycles=%d "
+                + "old_last_ack_ms_p50=%.1f old_last_ack_ms_max=%.1f new_first_ack_ms_p50=%.1f "
+                + "new_first_ack_ms_p95=%.1f split_brain_ms=%.1f%n", timing(), rows.size(), pct(rows, 0, 50),
+                pct(rows, 0, 100), pct(rows, 1, 50), pct(rows, 1, 95), pct(rows, 2, 100));
+    }
+
+    /** Nearest-rank percentile of column {@code col}. */
+    static double pct(List<double[]> rows, int col, double p) {
+        double[] v = rows.stream().mapToDouble(r -> r[col]).sorted().toArray();
+        int rank = (int) Math.ceil(p / 100.0 * v.length);
+        return v[Math.max(0, Math.min(v.length - 1, rank - 1))];
+    }
+
+    private static double sum(List<double[]> rows, int col) {
+        return rows.stream().mapToDouble(r -> r[col]).sum();
+    }
+
+    private void start(int i) {
+        agents[i] = Agent.start(AgentConfig.builder().member(pg.member(i)).client(api.clientVia(proxies[i]))
+                .namespace(NS).cluster(CLUSTER).leaseDuration(lease).renewDeadline(renew).retryPeriod(retry)
+                .fenceTimeout(Duration.ofMillis(Math.min(1_000, (lease.minus(renew).toMillis() - 300) / 2)))
+                .statusInterval(Duration.ofMillis(500)).httpPort(-1).build());
+    }
+
+    private int primary() {
+        int found = -1;
+        for (int i = 0; i < 3; i++) {
+            if (agents[i] != null && agents[i].isWritablePrimary()) {
+                found = i;
+            }
+        }
+        return found;
+    }
+
+    private int awaitPrimary(int not) {
+        int[] p = {-1};
+        until(() -> {
+            p[0] = primary();
+            return p[0] >= 0 && p[0] != not;
+        }, "a primary other than pg-" + not);
+        return p[0];
+    }
+
+    /** Waits for a primary and every other member streaming from it. */
+    private int awaitSettled(int not) {
+        int p = awaitPrimary(not);
+        until(() -> {
+            for (int i = 0; i < 3; i++) {
+                if (i == p) {
+                    continue;
+                }
+                MemberStatus s = agents[i].ownStatus().orElse(null);
+                if (s == null || s.role() != MemberStatus.Role.REPLICA
+                        || !s.upstream().equals(java.util.Optional.of("pg-" + p))) {
+                    return false;
+                }
+            }
+            return primary() == p;
+        }, "pg-" + p + " primary with two streaming standbys");
+        return p;
+    }
+
+    private WriteProbe.Ack awaitFirstAck(WriteProbe load, String member, long after) {
+        WriteProbe.Ack[] a = {null};
+        until(() -> (a[0] = load.firstAfter(member, after).orElse(null)) != null, "a write acknowledged by " + member);
+        return a[0];
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void until(BooleanSupplier done, String what) {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("no " + what + " within " + SETTLE);
+            }
+            sleep(5);
+        }
+    }
+
+    private void close() {
+        for (Agent a : agents) {
+            if (a != null) {
+                a.abandon();
+            }
+        }
+        pg.close();
+        api.close();
+    }
+}
