@@ -47,7 +47,7 @@ public abstract class Fabric8InteropContract extends MockApiBase {
         // fabric8 -> Leasehold
         long released = System.nanoTime();
         f1.stop();
-        await().atMost(Fleet.LEASE.plusSeconds(10)).until(l1::leading);
+        await().atMost(Fleet.LEASE.plusSeconds(10)).until(() -> l1.leading() && l1.startedAt() > 0);
         if (fabric8ReleaseLands()) {
             assertThat(Duration.ofNanos(l1.startedAt() - released)).isLessThan(Fleet.LEASE);
         }
