@@ -283,7 +283,8 @@ public final class LeaderElectorBuilder {
         require(onStoppedLeading != null, "onStoppedLeading", null, "must not be null");
         require(onNewLeader != null, "onNewLeader", null, "must not be null");
         return new ElectionConfig(lock, leaseDuration, renewDeadline, retryPeriod, timeout, jitter, maxClockDrift,
-                releaseOnClose, onStartedLeading, onStoppedLeading, onNewLeader, listeners.isEmpty() ? Optional.empty() : Optional.of(ElectorListener.all(listeners)),
+                releaseOnClose, onStartedLeading, onStoppedLeading, onNewLeader,
+                listeners.isEmpty() ? Optional.empty() : Optional.of(ElectorListener.all(listeners)),
                 scheduler != null ? scheduler : ElectionScheduler.shared(),
                 callbackExecutor != null ? callbackExecutor : CallbackPool.shared(),
                 random != null ? random : new Random(), drain, recheck, initialWait,
