@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -98,9 +99,14 @@ final class NamespaceWatch<T extends HasMetadata> implements ObjectWatch.WatchSi
         if (start) {
             watch.start();
         } else if (up) {
-            resynchronise(registration);
+            resynchronise(registration, () -> true);
         }
         return true;
+    }
+
+    private synchronized boolean registered(Registration<T> registration) {
+        List<Registration<T>> same = byName.get(registration.name());
+        return same != null && same.contains(registration);
     }
 
     private void remove(Registration<T> registration) {
@@ -124,10 +130,11 @@ final class NamespaceWatch<T extends HasMetadata> implements ObjectWatch.WatchSi
         }
     }
 
-    private void resynchronise(Registration<T> registration) {
+    private void resynchronise(Registration<T> registration, BooleanSupplier live) {
         registration.listener().watchUp();
         registration.read().get().whenComplete((snapshot, failure) -> {
-            if (failure == null) {
+            // an answer that arrives after the lock closed (or the shared watch went down) is dropped
+            if (failure == null && live.getAsBoolean() && registered(registration)) {
                 try {
                     if (snapshot.isPresent()) {
                         registration.listener().changed(snapshot.get());
@@ -156,9 +163,9 @@ final class NamespaceWatch<T extends HasMetadata> implements ObjectWatch.WatchSi
     }
 
     @Override
-    public void up() {
+    public void up(BooleanSupplier live) {
         up = true;
-        each(all(), this::resynchronise);
+        each(all(), registration -> resynchronise(registration, live));
     }
 
     @Override

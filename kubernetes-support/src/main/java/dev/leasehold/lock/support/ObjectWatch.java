@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -140,7 +141,7 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
 
     private void established(int myGeneration) {
         LOG.debug("watch on {} established", object);
-        safely(sink::up);
+        safely(() -> sink.up(() -> isCurrent(myGeneration)));
     }
 
     private boolean isCurrent(int myGeneration) {
@@ -240,8 +241,12 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
 
     /** Where a watch's news goes. */
     interface WatchSink<T> {
-        /** The watch was (re-)established: resynchronise. */
-        void up();
+        /**
+         * The watch was (re-)established: resynchronise. {@code live} stays true while this establishment is the
+         * current one (not closed, not replaced); what a resynchronising read answers later is dropped once it is
+         * false, so a closed lock hears nothing more.
+         */
+        void up(BooleanSupplier live);
 
         void changed(T object);
 
@@ -255,10 +260,10 @@ public final class ObjectWatch<T extends HasMetadata> implements AutoCloseable {
             Supplier<CompletableFuture<Optional<LockSnapshot>>> read, LockListener listener) implements WatchSink<T> {
 
         @Override
-        public void up() {
+        public void up(BooleanSupplier live) {
             listener.watchUp();
             read.get().whenComplete((snapshot, failure) -> {
-                if (failure == null) {
+                if (failure == null && live.getAsBoolean()) {
                     try {
                         if (snapshot.isPresent()) {
                             listener.changed(snapshot.get());
