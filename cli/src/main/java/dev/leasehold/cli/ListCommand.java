@@ -2,6 +2,8 @@ package dev.leasehold.cli;
 
 import dev.leasehold.postgres.Lsn;
 import dev.leasehold.postgres.agent.MemberStatus;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +19,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code leaseholdctl list}: the members, their roles and lag, and who leads. */
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = "List the cluster's members: role, term, timeline, lag behind the primary's last published "
-                + "position, health, the leader, labels.")
+                + "position, health, the leader, the age of the status each member last published, labels.")
 final class ListCommand implements Callable<Integer> {
     @ParentCommand
     Leaseholdctl root;
@@ -38,6 +40,7 @@ final class ListCommand implements Callable<Integer> {
             }
         });
         List<Map<String, Object>> rows = new ArrayList<>();
+        Instant now = Instant.now();
         for (Cluster.Member m : c.members()) {
             Map<String, Object> r = new LinkedHashMap<>();
             boolean leads = leader.filter(m.name()::equals).isPresent();
@@ -49,6 +52,9 @@ final class ListCommand implements Callable<Integer> {
             r.put("position", s.flatMap(MemberStatus::position).map(Lsn::toString).orElse(null));
             r.put("lagBytes", s.filter(v -> !leads).flatMap(v -> lag(published, v)).orElse(leads ? 0L : null));
             r.put("healthy", s.map(MemberStatus::healthy).orElse(null));
+            // the publisher's wall clock against ours: for people only (a stopped agent's status stays behind)
+            r.put("statusAgeSeconds", s.map(v -> Math.max(0, Duration.between(v.sampledAt(), now).toSeconds()))
+                    .orElse(null));
             r.put("leader", leads);
             r.put("upstream", s.flatMap(MemberStatus::upstream).orElse(null));
             r.put("labels", m.labels());
@@ -70,12 +76,13 @@ final class ListCommand implements Callable<Integer> {
         root.out("Cluster: " + c.name() + " (namespace " + c.namespace() + ")  leader: " + leader.orElse("none")
                 + "  term: " + c.term() + "  published: timeline " + c.annotations().getOrDefault(Cluster.TIMELINE,
                 "-") + " at " + c.annotations().getOrDefault(Cluster.POSITION, "-") + "\n");
-        Table t = new Table("MEMBER", "ROLE", "TERM", "TL", "LAG(bytes)", "HEALTHY", "LEADER", "LABELS");
+        Table t = new Table("MEMBER", "ROLE", "TERM", "TL", "LAG(bytes)", "HEALTHY", "LEADER", "AGE", "LABELS");
         for (Map<String, Object> r : rows) {
             @SuppressWarnings("unchecked")
             Map<String, String> labels = (Map<String, String>) r.get("labels");
             t.row(r.get("member"), r.get("role"), dash(r.get("term")), dash(r.get("timeline")),
                     dash(r.get("lagBytes")), dash(r.get("healthy")), Boolean.TRUE.equals(r.get("leader")) ? "*" : "",
+                    r.get("statusAgeSeconds") == null ? "-" : r.get("statusAgeSeconds") + "s",
                     labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                             .collect(Collectors.joining(",")));
         }

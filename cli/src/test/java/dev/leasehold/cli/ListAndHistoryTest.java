@@ -20,16 +20,25 @@ class ListAndHistoryTest {
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).contains("Cluster: pg (namespace test)  leader: pg-0  term: 3  published: "
                     + "timeline 2 at 0/3000100");
-            assertThat(r.out().lines().filter(l -> l.startsWith("pg-0")).findFirst().orElseThrow()
-                    .split("\\s+")).containsExactly("pg-0", "primary", "3", "2", "0", "true", "*",
+            assertThat(row(r.out(), "pg-0")).containsExactly("pg-0", "primary", "3", "2", "0", "true", "*", "AGE",
                     "leasehold.dev/role=primary");
             // published 0/3000100 - replica at 0/3000000 = 0x100 bytes
-            assertThat(r.out().lines().filter(l -> l.startsWith("pg-1")).findFirst().orElseThrow()
-                    .split("\\s+")).containsExactly("pg-1", "replica", "-", "2", "256", "true",
+            assertThat(row(r.out(), "pg-1")).containsExactly("pg-1", "replica", "-", "2", "256", "true", "AGE",
                     "leasehold.dev/role=replica");
             assertThat(r.out()).contains("note: pg-2: unreadable leasehold.dev/status: field role = \"sideways\"")
                     .contains("note: pg-3: no status published yet");
         }
+    }
+
+    /** A row's cells, the status age (seconds since the fixture's sample time, a number then "s") as AGE. */
+    private static String[] row(String out, String member) {
+        String[] cells = out.lines().filter(l -> l.startsWith(member + " ")).findFirst().orElseThrow().split("\\s+");
+        for (int i = 0; i < cells.length; i++) {
+            if (cells[i].matches("\\d+s")) {
+                cells[i] = "AGE";
+            }
+        }
+        return cells;
     }
 
     @Test
@@ -46,6 +55,7 @@ class ListAndHistoryTest {
             assertThat(replica.get("lagBytes").asLong()).isEqualTo(256);
             assertThat(replica.get("upstream").asText()).isEqualTo("pg-0");
             assertThat(replica.get("leader").asBoolean()).isFalse();
+            assertThat(replica.get("statusAgeSeconds").asLong()).isPositive();
         }
     }
 
