@@ -61,7 +61,10 @@ public final class Agent implements AutoCloseable {
     private final Object fenceLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AgentHttp http;
+    private final AgentListener listener;
+    private final HistoryKeeper history;
     private volatile boolean abandoned;
+    private volatile java.util.function.Supplier<String> metricsText;
 
     private volatile Leadership leadership;
     private volatile long lastRenewStartNanos;
@@ -85,8 +88,10 @@ public final class Agent implements AutoCloseable {
     private String followTarget;
     private long followSinceNanos;
 
-    private Agent(AgentConfig config) {
+    private Agent(AgentConfig config, AgentListener listener) {
         this.config = config;
+        this.listener = listener;
+        this.history = new HistoryKeeper(config.name());
         this.pg = config.member();
         this.name = config.name();
         if (pg.config().dataDir().isEmpty()) {
@@ -106,7 +111,12 @@ public final class Agent implements AutoCloseable {
 
     /** Builds the agent from {@code config} and starts it. */
     public static Agent start(AgentConfig config) {
-        Agent agent = new Agent(config);
+        return start(config, AgentListener.NONE);
+    }
+
+    /** Builds the agent from {@code config} and starts it, telling {@code listener} what it does. */
+    public static Agent start(AgentConfig config, AgentListener listener) {
+        Agent agent = new Agent(config, java.util.Objects.requireNonNull(listener, "listener"));
         try {
             agent.begin();
             return agent;
@@ -145,7 +155,9 @@ public final class Agent implements AutoCloseable {
         LeaseLock lock = LeaseLock.builder().client(config.client()).namespace(config.namespace())
                 .name(config.cluster()).identity(name).callTimeout(callTimeout())
                 .annotations(this::annotationsForWrite).build();
-        return LeaderElector.builder()
+        dev.leasehold.core.LeaderElectorBuilder b = LeaderElector.builder();
+        listener.electorListener().ifPresent(b::listener);
+        LeaderElector built = b
                 .lock(new GatedLock(lock, () -> gateRefusal, () -> abandoned))
                 .leaseDuration(config.leaseDuration()).renewDeadline(config.renewDeadline())
                 .retryPeriod(config.retryPeriod()).maxClockDrift(config.maxClockDrift()).callTimeout(callTimeout())
@@ -167,6 +179,8 @@ public final class Agent implements AutoCloseable {
                     watch();
                 })
                 .build();
+        listener.onElector(built);
+        return built;
     }
 
     // ------------------------------------------------------------------ watchdog
@@ -198,6 +212,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void fence(String why) {
+        long start = System.nanoTime();
         synchronized (fenceLock) {
             if (!pg.isRunning()) {
                 pgWritable = false;
@@ -209,6 +224,7 @@ public final class Agent implements AutoCloseable {
             LOG.info("{}: fenced PostgreSQL ({}): {}", name, r, why);
         }
         publisher.event("Fenced", why);
+        listener.onFenced(Duration.ofNanos(System.nanoTime() - start), why);
     }
 
     // ------------------------------------------------------------------ loop
@@ -266,6 +282,7 @@ public final class Agent implements AutoCloseable {
             a.put(ClusterView.TIMELINE, Integer.toString(s.timeline()));
             a.put(ClusterView.POSITION, s.position().get().toString());
         }
+        history.carry(l != null && l.isValid() ? l.term() : -1, a);
         leaseAnnotations = Map.copyOf(a);
     }
 
@@ -301,10 +318,11 @@ public final class Agent implements AutoCloseable {
             case RELEASE -> release(d.reason());
             case FOLLOW -> upstream(d).ifPresent(u -> attempt(Step.FOLLOW, () -> follow(d.target().get(), u)));
             case REJOIN -> upstream(d).ifPresent(u -> attempt(Step.REJOIN,
-                    () -> pg.rejoin(u, config.operationTimeout())));
+                    () -> listener.onRejoined(pg.rejoin(u, config.operationTimeout()).outcome().toString())));
             case CLONE -> upstream(d).ifPresent(u -> attempt(Step.CLONE, () -> {
                 pg.cloneFrom(u, config.operationTimeout());
                 pg.start(config.operationTimeout());
+                listener.onRejoined("re-cloned from " + u.name());
             }));
             case START_STANDBY -> attempt(Step.START_STANDBY, () -> pg.startAsStandby(config.operationTimeout()));
             case REFUSE -> { }
@@ -353,6 +371,8 @@ public final class Agent implements AutoCloseable {
     private void leadingPrimary(Leadership l, MemberStatus s) {
         if (termAnnounced != l.term()) {
             termAnnounced = l.term();
+            history.primaryFor(l.term(), s, view.leaseAnnotations(), view.previousHolder())
+                    .ifPresent(reason -> listener.onPromoted(l.term(), reason));
             publish(s);
             view.previousHolder().filter(p -> !p.equals(name)).ifPresent(publisher::labelReplica);
             publisher.event("Primary", name + " is primary for term " + l.term() + " on timeline " + s.timeline());
@@ -492,6 +512,21 @@ public final class Agent implements AutoCloseable {
     /** This member's last sampled status. */
     public Optional<MemberStatus> ownStatus() {
         return Optional.ofNullable(own);
+    }
+
+    /** The last probe of this member's PostgreSQL, in full. */
+    public Optional<dev.leasehold.postgres.PostgresStatus> postgresStatus() {
+        return probe.lastStatus();
+    }
+
+    /** What {@code GET /metrics} serves (Prometheus text); set by {@link AgentMetrics#attach}. */
+    void serveMetrics(java.util.function.Supplier<String> text) {
+        metricsText = text;
+    }
+
+    Optional<String> metricsText() {
+        java.util.function.Supplier<String> t = metricsText;
+        return t == null ? Optional.empty() : Optional.of(t.get());
     }
 
     /** The last decision and its reason. */

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code /health}: 200 while PostgreSQL answers;</li>
  *   <li>{@code /liveness}: 200 while the agent's loop runs (503 when it is stuck: restart the agent);</li>
  *   <li>{@code /readiness}: 200 when this member serves its role (writable primary or streaming standby);</li>
- *   <li>{@code /status}: JSON with the member, its role, term, timeline, position, leader and the members.</li>
+ *   <li>{@code /status}: JSON with the member, its role, term, timeline, position, leader and the members;</li>
+ *   <li>{@code /metrics}: Prometheus text, when the agent runs with {@link AgentMetrics#prometheus()}.</li>
  * </ul>
  * Anything else is 404, another method 405, each with a one-line reason; never a stack trace.
  */
@@ -80,11 +81,11 @@ final class AgentHttp implements AutoCloseable {
     private void route(HttpExchange x) throws IOException {
         String path = x.getRequestURI().getPath();
         boolean known = switch (path) {
-            case "/primary", "/replica", "/health", "/liveness", "/readiness", "/status" -> true;
+            case "/primary", "/replica", "/health", "/liveness", "/readiness", "/status", "/metrics" -> true;
             default -> false;
         };
         if (!known) {
-            send(x, 404, "no such endpoint: " + path + " (try /primary, /replica, /health, /liveness, /readiness,"
+            send(x, 404, "no such endpoint: " + path + " (try /primary, /replica, /health, /liveness, /readiness, /metrics,"
                     + " /status)");
             return;
         }
@@ -101,6 +102,7 @@ final class AgentHttp implements AutoCloseable {
                         .orElse(0L) : "not the writable primary");
             }
             case "/replica" -> replica(x, own);
+            case "/metrics" -> metrics(x);
             case "/health" -> {
                 boolean up = own.map(MemberStatus::healthy).orElse(false);
                 send(x, up ? 200 : 503, up ? "PostgreSQL answers" : "PostgreSQL is "
@@ -117,6 +119,20 @@ final class AgentHttp implements AutoCloseable {
                 send(x, ready ? 200 : 503, ready ? "serving" : "not serving its role yet");
             }
             default -> status(x, own);
+        }
+    }
+
+    private void metrics(HttpExchange x) throws IOException {
+        Optional<String> text = agent.metricsText();
+        if (text.isEmpty()) {
+            send(x, 404, "metrics are not enabled (start the agent with AgentMetrics.prometheus())");
+            return;
+        }
+        byte[] body = text.get().getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        x.sendResponseHeaders(200, body.length);
+        try (OutputStream out = x.getResponseBody()) {
+            out.write(body);
         }
     }
 

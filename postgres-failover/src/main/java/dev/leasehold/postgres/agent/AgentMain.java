@@ -15,7 +15,20 @@ import org.slf4j.LoggerFactory;
 public final class AgentMain {
     private static final Logger LOG = LoggerFactory.getLogger(AgentMain.class);
 
+    /** Opt-in: {@code true} records the agent's Kubernetes Events on the Lease (see {@link AgentEvents}). */
+    static final String EVENTS = "LEASEHOLD_EVENTS";
+
     private AgentMain() {
+    }
+
+    static boolean eventsWanted(String value) {
+        if (value == null || value.isBlank() || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException(EVENTS + " = \"" + value + "\" must be true or false");
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -26,8 +39,17 @@ public final class AgentMain {
         }
         KubernetesClient client = new KubernetesClientBuilder().build();
         Agent agent;
+        AgentMetrics metrics = AgentMetrics.prometheus();
+        dev.leasehold.events.EventRecorder events = null;
         try {
-            agent = Agent.start(AgentSettings.from(System.getenv()).toConfig(client));
+            AgentConfig config = AgentSettings.from(System.getenv()).toConfig(client);
+            java.util.List<AgentListener> listeners = new java.util.ArrayList<>(java.util.List.of(metrics));
+            if (eventsWanted(System.getenv().get(EVENTS))) {
+                events = AgentEvents.recorderFor(config);
+                listeners.add(new AgentEvents(events, config.name()));
+            }
+            agent = Agent.start(config, AgentListener.all(listeners));
+            metrics.attach(agent);
         } catch (IllegalArgumentException e) {
             LOG.error("leasehold agent: bad setting: {}", e.getMessage());
             System.err.println("leasehold agent: bad setting: " + e.getMessage());
@@ -36,8 +58,13 @@ public final class AgentMain {
             return;
         }
         CountDownLatch done = new CountDownLatch(1);
+        dev.leasehold.events.EventRecorder recorder = events;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
+            if (recorder != null) {
+                recorder.close();
+            }
+            metrics.close();
             client.close();
             done.countDown();
         }, "leasehold-agent-shutdown"));

@@ -48,6 +48,7 @@ final class ClusterView implements AutoCloseable {
     private Duration leaseDuration = Duration.ZERO;
     private Optional<String> systemId = Optional.empty();
     private Optional<LeaseView.Published> published = Optional.empty();
+    private Map<String, String> leaseAnnotations = Map.of();
     private volatile Runnable onOwnWrite = () -> { };
 
     private record Seen(MemberStatus status, long heartbeatChangedNanos) {
@@ -101,6 +102,7 @@ final class ClusterView implements AutoCloseable {
         leaseDuration = Duration.ofSeconds(seconds == null ? 0 : seconds);
         Map<String, String> a = lease.getMetadata().getAnnotations() == null ? Map.of()
                 : lease.getMetadata().getAnnotations();
+        leaseAnnotations = Map.copyOf(a);
         systemId = Optional.ofNullable(a.get(SYSTEM_ID)).filter(s -> !s.isBlank());
         try {
             published = a.containsKey(POSITION) && a.containsKey(TIMELINE)
@@ -162,6 +164,11 @@ final class ClusterView implements AutoCloseable {
             free = Duration.ofNanos(Math.max(0, now - expiry));
         }
         return new LeaseView(Optional.of(holder), free, systemId, published);
+    }
+
+    /** The Lease's annotations as last seen. */
+    synchronized Map<String, String> leaseAnnotations() {
+        return leaseAnnotations;
     }
 
     /** Whether the Lease object exists (as far as this view knows). */

@@ -1,0 +1,157 @@
+package dev.leasehold.cli;
+
+import dev.leasehold.postgres.agent.AgentHistory;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code leaseholdctl switchover}: writes the request into the Lease annotation
+ * {@value AgentHistory#SWITCHOVER_REQUEST} with a compare-and-swap update (the Lease's resourceVersion), then
+ * waits for the Lease to name a new holder. The primary's agent does the handover; a request it has not acted on
+ * when the wait ends is withdrawn (if it is still ours), so it cannot fire later by surprise.
+ */
+@Command(name = "switchover", mixinStandardHelpOptions = true,
+        description = "Hand the primary role to another member (planned, no data lost): ask the primary's agent "
+                + "through the Lease, then wait until the Lease names the new primary.")
+final class SwitchoverCommand implements Callable<Integer> {
+    private static final int CAS_ATTEMPTS = 10;
+
+    @ParentCommand
+    Leaseholdctl root;
+
+    @Mixin
+    Target target;
+
+    @Option(names = "--to", paramLabel = "MEMBER",
+            description = "the member to hand over to (default: the primary's agent picks the best replica)")
+    String to;
+
+    @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+            description = "how long to wait for the new primary, e.g. 30s, 2m, 500ms (default: ${DEFAULT-VALUE})")
+    Duration wait;
+
+    @Override
+    public Integer call() {
+        String ns = root.namespace(target);
+        Cluster c = root.read(target);
+        String from = c.holder().orElseThrow(() -> new CliException("no primary holds Lease " + c.name()
+                + " in namespace " + ns + ": a switchover needs a primary to hand over (the agents fail over by"
+                + " themselves)"));
+        if (to != null) {
+            Optional<Cluster.Member> m = c.member(to);
+            if (m.isEmpty()) {
+                throw new CliException("unknown member \"" + to + "\" in cluster " + c.name() + ": the members are "
+                        + c.members().stream().map(Cluster.Member::name).collect(Collectors.joining(", ")));
+            }
+            if (to.equals(from)) {
+                throw new CliException(to + " is already the primary of cluster " + c.name());
+            }
+        }
+        Instant requestedAt = Instant.now();
+        String request = request(requestedAt);
+        long start = System.nanoTime();
+        writeRequest(ns, request);
+        root.err("switchover requested: " + from + " -> " + (to == null ? "(best replica)" : to) + "; waiting up to "
+                + wait + "\n");
+        long deadline = start + wait.toNanos();
+        Lease lease;
+        while (true) {
+            lease = Cluster.lease(root.client(), ns, c.name());
+            Optional<String> holder = Cluster.holder(lease);
+            if (holder.isPresent() && !holder.get().equals(from)) {
+                break;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                boolean withdrawn = withdraw(ns, request);
+                throw new CliException("switchover did not happen within " + wait + ": the Lease still names "
+                        + holder.orElse("no holder") + (withdrawn ? "; the request was withdrawn"
+                        : "; the request was already taken or replaced") + " (is the primary's agent running, and"
+                        + " does it honour " + AgentHistory.SWITCHOVER_REQUEST + "?)", CliException.TIMED_OUT);
+            }
+            root.sleep(Duration.ofMillis(200));
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        String now = Cluster.holder(lease).orElseThrow();
+        long term = Cluster.term(lease);
+        boolean asked = to == null || to.equals(now);
+        if (target.output == Target.Output.json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("from", from);
+            out.put("to", now);
+            out.put("requested", to);
+            out.put("term", term);
+            out.put("elapsedMs", took.toMillis());
+            root.out(Json.write(out));
+        } else {
+            root.out("switchover done: " + from + " -> " + now + " (term " + term + ") in " + took.toMillis()
+                    + " ms\n");
+        }
+        if (!asked) {
+            throw new CliException("the Lease passed to " + now + ", not to the requested " + to);
+        }
+        return 0;
+    }
+
+    private String request(Instant at) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("to", to == null ? "" : to);
+        r.put("requestedBy", root.requestedBy());
+        r.put("requestedAt", at.toString());
+        return Json.write(r).replaceAll("\\s*\\n\\s*", "");
+    }
+
+    /** Compare-and-swap: the update carries the resourceVersion read, so a concurrent renew makes it retry. */
+    private void writeRequest(String ns, String request) {
+        for (int attempt = 1; ; attempt++) {
+            Lease current = Cluster.lease(root.client(), ns, target.cluster);
+            Lease next = new LeaseBuilder(current).editMetadata()
+                    .addToAnnotations(AgentHistory.SWITCHOVER_REQUEST, request).endMetadata().build();
+            try {
+                root.client().resources(Lease.class).inNamespace(ns).resource(next).update();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw ApiErrors.explain(e, "update", "leases.coordination.k8s.io \"" + target.cluster + "\"", ns);
+                }
+                if (attempt >= CAS_ATTEMPTS) {
+                    throw new CliException("could not write the switchover request: Lease " + target.cluster
+                            + " changed under each of " + CAS_ATTEMPTS + " attempts (409 Conflict)");
+                }
+            }
+        }
+    }
+
+    /** Clears the request if it is still ours; returns whether it did. */
+    private boolean withdraw(String ns, String request) {
+        for (int attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
+            Lease current = Cluster.lease(root.client(), ns, target.cluster);
+            if (!request.equals(Cluster.annotations(current).get(AgentHistory.SWITCHOVER_REQUEST))) {
+                return false;
+            }
+            Lease next = new LeaseBuilder(current).editMetadata()
+                    .addToAnnotations(AgentHistory.SWITCHOVER_REQUEST, "").endMetadata().build();
+            try {
+                root.client().resources(Lease.class).inNamespace(ns).resource(next).update();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    root.warn("could not withdraw the switchover request: " + e.getMessage());
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+}
