@@ -78,7 +78,8 @@ public final class ElectionLoop implements LockListener {
         this.reports = new Reports(config, outbox, name);
         this.calls = new LockCalls(lock, clock, config.callTimeout(), reports, name, this::onScheduler, this::locked);
         this.leaving = new StepDown(this, config, name);
-        this.delays = new Delays(config.retryPeriod(), config.jitter(), config.random());
+        this.delays = new Delays(config.retryPeriod(), config.leaseDuration(), config.callTimeout(),
+                config.jitter(), config.random());
         this.seen = new Observation(identity, name, config.leaseDuration(), config.releaseTakeoverDelay(),
                 config.retryPeriod().multipliedBy(2));
     }
@@ -405,7 +406,11 @@ public final class ElectionLoop implements LockListener {
         } else {
             log.debug("{}: {} failed {} times in a row: {}", name, done.kind(), failures, cause.toString());
         }
-        nextCallAtNanos = clock.nanoTime() + delays.backoffNanos(failures);
+        long now = clock.nanoTime();
+        Term current = term;
+        boolean leading = current != null && (state == ElectorState.LEADING || leaving.draining());
+        nextCallAtNanos = now + delays.afterFailureNanos(failures, cause,
+                leading ? current.validUntilNanos() - now : null);
     }
 
     private void armDeadline(Term current) {

@@ -27,6 +27,8 @@ public final class Faults {
     public volatile Duration notificationDelay = Duration.ZERO;
     /** The call reaches the store only {@link #lateApplyDelay} later and its answer never comes back. */
     public volatile double lateApplyRate;
+    /** The Retry-After hint a failed call ({@link #errorRate}) carries, as a throttling server sends; null: none. */
+    public volatile Duration errorRetryAfter;
     /** How late a late-applied call reaches the store. */
     public volatile Duration lateApplyDelay = Duration.ZERO;
 
@@ -48,5 +50,6 @@ public final class Faults {
         partitioned = false;
         notificationDelay = Duration.ZERO;
         lateApplyRate = 0;
+        errorRetryAfter = null;
     }
 }

@@ -6,6 +6,7 @@ import dev.leasehold.core.spi.LockListener;
 import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.LockUnavailableException;
 import dev.leasehold.core.spi.ResourceLock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -153,7 +154,9 @@ public final class InMemoryLock implements ResourceLock {
             return answer;
         }
         if (random.nextDouble() < faults.errorRate) {
-            later(() -> answer.completeExceptionally(new LockUnavailableException("injected error")));
+            Duration retryAfter = faults.errorRetryAfter;
+            later(() -> answer.completeExceptionally(new LockUnavailableException("injected error", null,
+                    retryAfter)));
             return answer;
         }
         boolean loseResponse = random.nextDouble() < faults.lostResponseRate;
