@@ -192,12 +192,26 @@ public final class LockCalls {
                 return new LockConflictException(operation + " " + object + ": conflict (409): " + status, k8s);
             }
             String what = code <= 0 ? "failed" : "failed with HTTP " + code;
-            return new LockUnavailableException(operation + " " + object + " " + what + ": " + status, k8s);
+            return new LockUnavailableException(operation + " " + object + " " + what + ": " + status, k8s,
+                    retryAfter(k8s));
         }
         if (cause instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
         return new LockUnavailableException(operation + " " + object + " failed: " + cause, cause);
+    }
+
+    /**
+     * The server's hint of how long to stay away, on a 429 or 503 only: the {@code Retry-After} header (which
+     * {@link ObjectRequests} puts into the Status) or the Status's own {@code details.retryAfterSeconds}.
+     */
+    private static Duration retryAfter(KubernetesClientException k8s) {
+        if (k8s.getCode() != 429 && k8s.getCode() != 503) {
+            return null;
+        }
+        Integer seconds = k8s.getStatus() != null && k8s.getStatus().getDetails() != null
+                ? k8s.getStatus().getDetails().getRetryAfterSeconds() : null;
+        return seconds != null && seconds >= 0 ? Duration.ofSeconds(seconds) : null;
     }
 
     private static ThreadPoolExecutor newPool(String name, int threads) {

@@ -3,6 +3,8 @@ package dev.leasehold.lock.support;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.StatusDetails;
+import io.fabric8.kubernetes.api.model.StatusDetailsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
@@ -10,6 +12,7 @@ import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -106,8 +109,15 @@ final class ObjectRequests<T extends HasMetadata> {
         if (retryAfter != null) {
             message = message + " (Retry-After: " + retryAfter + ")";
         }
+        // the header's hint travels as the Status's details.retryAfterSeconds, where the API server also puts it
+        StatusDetails details = parsed != null ? parsed.getDetails() : null;
+        Optional<Integer> seconds = RetryAfter.seconds(retryAfter, Instant.now());
+        if (seconds.isPresent()) {
+            details = new StatusDetailsBuilder(details != null ? details : new StatusDetails())
+                    .withRetryAfterSeconds(seconds.get()).build();
+        }
         return new StatusBuilder().withCode(response.code()).withMessage(message)
-                .withReason(parsed != null ? parsed.getReason() : null).build();
+                .withReason(parsed != null ? parsed.getReason() : null).withDetails(details).build();
     }
 
     private static String abbreviate(String text) {

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -42,6 +43,7 @@ public final class FaultProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile Mode mode = Mode.PASS;
+    private final List<String> faulted = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     FaultProxy(String targetHost, int targetPort) {
@@ -57,6 +59,14 @@ public final class FaultProxy implements AutoCloseable {
 
     public int port() {
         return listener.getLocalPort();
+    }
+
+    /**
+     * Request lines (e.g. {@code GET /apis/...?watch=true HTTP/1.1}) that a fault mode answered, in order: what a
+     * client sent while the fault was on.
+     */
+    public List<String> faultedRequests() {
+        return List.copyOf(faulted);
     }
 
     /** Connections accepted so far: each request that fault modes answer opens one (they close it after). */
@@ -166,9 +176,16 @@ public final class FaultProxy implements AutoCloseable {
         int matched = 0;
         byte[] end = {'\r', '\n', '\r', '\n'};
         int b;
+        StringBuilder requestLine = new StringBuilder();
+        boolean firstLine = true;
         while (matched < 4 && (b = in.read()) >= 0) {
             matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+            firstLine &= b != '\r' && b != '\n';
+            if (firstLine && requestLine.length() < 2000) {
+                requestLine.append((char) b);
+            }
         }
+        faulted.add(requestLine.toString());
         String body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"injected\","
                 + "\"reason\":\"" + reason + "\",\"code\":" + code + "}";
         String response = "HTTP/1.1 " + code + " " + text + "\r\nContent-Type: application/json\r\n"

@@ -201,6 +201,29 @@ public abstract class KubernetesElectionContract extends MockApiBase {
         return future.orTimeout(30, TimeUnit.SECONDS).join();
     }
 
+    @Test
+    void aPollingFollowerAnswered429WithRetryAfterReadsAtMostOncePerHintAndRecovers() throws Exception {
+        Fleet.Leasehold a = fleet.leasehold(lock(client, "a"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.leading() && a.startedAt() > 0);
+        FaultProxy proxy = api.proxy();
+        // without a watch, so that every request b makes is one of the elector's calls, paced by its backoff
+        Fleet.Leasehold b = fleet.leasehold(ForwardingLock.pollingOnly(lock(api.clientVia(proxy), "b")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.leadersSeen().contains("a"));
+
+        proxy.mode(FaultProxy.Mode.TOO_MANY_REQUESTS);
+        Thread.sleep(3500);
+        List<String> calls = proxy.faultedRequests();
+        LoggerFactory.getLogger(getClass()).info("requests answered 429 in 3.5 s: {}", calls);
+        // Retry-After: 1 keeps b at one call a second or fewer: at most 4 in 3.5 s. Its own backoff alone (1/8 s
+        // doubling to 1 s) makes at least 5, however the throttle falls in its polling cycle.
+        assertThat(calls).as("calls answered 429 in 3.5 s").hasSizeBetween(1, 4);
+
+        proxy.mode(FaultProxy.Mode.PASS);
+        a.stop();
+        await().atMost(Fleet.LEASE.plusSeconds(10)).until(() -> b.leading() && b.startedAt() > 0);
+        assertThat(fleet.violations()).isEmpty();
+    }
+
     @ParameterizedTest
     @EnumSource(value = FaultProxy.Mode.class, names = {"BLACKHOLE", "UNAVAILABLE"})
     void aLeaderCutOffFromTheApiServerStepsDownWithinItsRenewDeadlineBeforeAnotherStarts(FaultProxy.Mode fault) {

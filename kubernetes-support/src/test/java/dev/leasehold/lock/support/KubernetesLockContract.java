@@ -285,6 +285,33 @@ public abstract class KubernetesLockContract extends MockApiBase {
     }
 
     @Test
+    void a429CarriesTheServersRetryAfterToTheElector() {
+        FaultProxy proxy = api.proxy();
+        ResourceLock lock = builder().client(api.clientVia(proxy)).namespace(NAMESPACE).name(NAME).identity("a")
+                .callTimeout(Duration.ofSeconds(3)).build();
+        proxy.mode(FaultProxy.Mode.TOO_MANY_REQUESTS);
+
+        CompletableFuture<?> get = lock.get();
+        await().atMost(Duration.ofSeconds(5)).until(get::isDone);
+        assertThatThrownBy(() -> join(get)).isInstanceOfSatisfying(LockUnavailableException.class,
+                e -> assertThat(e.retryAfter()).as("the proxy's Retry-After: 1").contains(Duration.ofSeconds(1)))
+                .hasMessageContaining("429");
+    }
+
+    @Test
+    void a503WithoutRetryAfterCarriesNoHint() {
+        FaultProxy proxy = api.proxy();
+        ResourceLock lock = builder().client(api.clientVia(proxy)).namespace(NAMESPACE).name(NAME).identity("a")
+                .callTimeout(Duration.ofSeconds(3)).build();
+        proxy.mode(FaultProxy.Mode.UNAVAILABLE);
+
+        CompletableFuture<?> get = lock.get();
+        await().atMost(Duration.ofSeconds(5)).until(get::isDone);
+        assertThatThrownBy(() -> join(get)).isInstanceOfSatisfying(LockUnavailableException.class,
+                e -> assertThat(e.retryAfter()).isEmpty());
+    }
+
+    @Test
     void theBuilderNamesTheParameterTheValueAndTheRule() {
         assertThatThrownBy(() -> builder().namespace(NAMESPACE).name(NAME).identity("a").build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("client");
