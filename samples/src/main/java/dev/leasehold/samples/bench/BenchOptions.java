@@ -23,14 +23,17 @@ import java.util.Map;
  * @param loadSettle how long load runs before the window opens
  * @param loadWindow how long requests are counted
  * @param footprintTiming the settings for footprint
- * @param footprintElectors electors (and Leases) in footprint
+ * @param footprintElectors electors (and Leases) in footprint at the second measurement
+ * @param footprintBase electors in footprint at the first measurement; per-elector figures are the growth from
+ *     the first to the second measurement divided by {@code footprintElectors - footprintBase}
+ * @param footprintRuns fresh JVMs per library in footprint, run alternating between the libraries
  * @param footprintSettle how long footprint runs after all electors lead before it measures
  * @param footprintStagger over how long footprint spreads the start of its electors
  */
 record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> timings, int reps, int crashReps,
         int crashParallel, int candidates, Duration settle, Timing loadTiming, List<Integer> loadFollowers,
         Duration loadSettle, Duration loadWindow, Timing footprintTiming, int footprintElectors,
-        Duration footprintSettle, Duration footprintStagger) {
+        int footprintBase, int footprintRuns, Duration footprintSettle, Duration footprintStagger) {
 
     static final List<String> SCENARIOS = List.of("handover", "crash", "load", "footprint");
 
@@ -39,8 +42,8 @@ record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> tim
         {"libs", "leasehold,fabric8"}, {"scenarios", String.join(",", SCENARIOS)}, {"timings", "15/10/2,4/3/1"},
         {"reps", "20"}, {"crash.reps", "10"}, {"crash.parallel", "5"}, {"candidates", "3"}, {"settle", "1s"},
         {"load.timing", "4/3/1"}, {"load.n", "1,10,50"}, {"load.settle", "15s"}, {"load.window", "60s"},
-        {"footprint.timing", "15/10/2"}, {"footprint.n", "200"}, {"footprint.settle", "75s"},
-        {"footprint.stagger", "2s"},
+        {"footprint.timing", "15/10/2"}, {"footprint.n", "300"}, {"footprint.base", "100"},
+        {"footprint.runs", "3"}, {"footprint.settle", "75s"}, {"footprint.stagger", "2s"},
     };
 
     /** What {@code quick} changes: a run of about five minutes. */
@@ -76,6 +79,12 @@ record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> tim
                         + "\"");
             }
         }
+        int footprintElectors = positive("footprint.n", values.get("footprint.n"));
+        int footprintBase = positive("footprint.base", values.get("footprint.base"));
+        if (footprintBase >= footprintElectors) {
+            throw new IllegalArgumentException("footprint.base must be below footprint.n (" + footprintElectors
+                    + "), was " + footprintBase);
+        }
         int candidates = positive("candidates", values.get("candidates"));
         if (candidates < 2) {
             throw new IllegalArgumentException("candidates must be at least 2, was " + candidates);
@@ -94,7 +103,9 @@ record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> tim
                 duration("load.settle", values.get("load.settle")),
                 duration("load.window", values.get("load.window")),
                 Timing.parse(values.get("footprint.timing")),
-                positive("footprint.n", values.get("footprint.n")),
+                footprintElectors,
+                footprintBase,
+                positive("footprint.runs", values.get("footprint.runs")),
                 duration("footprint.settle", values.get("footprint.settle")),
                 duration("footprint.stagger", values.get("footprint.stagger")));
     }

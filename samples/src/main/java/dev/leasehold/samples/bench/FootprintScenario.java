@@ -10,28 +10,81 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code footprint}: runs {@link FootprintProbe} in a fresh JVM per library (same Java, same class path), against
- * this process's mock API server, so that neither library's leftovers (pools, caches) count against the other,
- * and relays its BENCH line.
+ * {@code footprint}: runs {@link FootprintProbe} in fresh JVMs (same Java, same class path), against this
+ * process's mock API server, so that neither library's leftovers (pools, caches) count against the other and the
+ * server's memory and threads are not counted, relays each run's BENCH line and summarises the runs.
  */
 final class FootprintScenario {
 
     private FootprintScenario() {
     }
 
+    /** The per-elector figures the summary line reports as median and spread over the runs. */
+    private static final List<String> SUMMARISED = List.of("threads_per_elector", "heap_kb_per_elector",
+            "threads_per_elector_incl_fixed", "heap_kb_per_elector_incl_fixed");
+
     /**
-     * Runs one child JVM per library, one after the other (at once, their start-up bursts would slow each other
-     * and the server down), and prints their lines.
+     * Runs {@code footprint.runs} child JVMs per library, one after the other and alternating between the
+     * libraries (at once, their start-up bursts would slow each other and the server down; in a row, a drift of
+     * the machine would favour one library), prints each run's {@code footprint-run} line, then one
+     * {@code footprint} line per library with the median of each per-elector figure and its spread
+     * ({@code <figure>_range=min..max}).
      */
     static void run(String apiUrl, BenchOptions options, PrintStream out) {
-        for (Library library : options.libs()) {
-            probe(apiUrl, options, library).forEach(out::println);
-            out.flush();
+        Map<Library, List<Map<String, String>>> runs = new LinkedHashMap<>();
+        for (int run = 1; run <= options.footprintRuns(); run++) {
+            for (Library library : options.libs()) {
+                for (String line : probe(apiUrl, options, library)) {
+                    out.println(line);
+                    if (line.startsWith("BENCH ")) {
+                        runs.computeIfAbsent(library, l -> new ArrayList<>()).add(fields(line));
+                    }
+                }
+                out.flush();
+            }
         }
+        runs.forEach((library, lines) -> out.println(summary(options, library, lines)));
+        out.flush();
+    }
+
+    /** The {@code footprint} line of one library: medians and spreads over its runs that did not fail. */
+    static BenchLine summary(BenchOptions options, Library library, List<Map<String, String>> runs) {
+        List<Map<String, String>> good = runs.stream().filter(r -> !r.containsKey("error")).toList();
+        BenchLine line = new BenchLine("footprint", library).put("timing", options.footprintTiming().label())
+                .put("n", options.footprintElectors()).put("base", options.footprintBase()).put("reps", good.size())
+                .put("jvm", "fresh").put("settle_s", options.footprintSettle().toSeconds());
+        if (good.isEmpty()) {
+            return line.put("error", "every_run_failed");
+        }
+        for (String figure : SUMMARISED) {
+            List<Double> values = good.stream().map(r -> Double.parseDouble(r.get(figure))).sorted().toList();
+            String format = figure.startsWith("threads") ? "%.3f" : "%.1f";
+            line.put(figure, String.format(Locale.ROOT, format, median(values)))
+                    .put(figure + "_range", String.format(Locale.ROOT, format + ".." + format, values.get(0),
+                            values.get(values.size() - 1)));
+        }
+        return line.put("failed_runs", runs.size() - good.size());
+    }
+
+    private static double median(List<Double> sorted) {
+        int middle = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
+    }
+
+    private static Map<String, String> fields(String line) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String field : line.substring("BENCH ".length()).split(" ")) {
+            int eq = field.indexOf('=');
+            fields.put(field.substring(0, eq), field.substring(eq + 1));
+        }
+        return fields;
     }
 
     private static List<String> probe(String apiUrl, BenchOptions options, Library library) {
@@ -40,7 +93,8 @@ final class FootprintScenario {
         try {
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-cp", classPath(),
                     FootprintProbe.class.getName(), library.label(), apiUrl,
-                    String.valueOf(options.footprintElectors()), timing.label(),
+                    String.valueOf(options.footprintBase()), String.valueOf(options.footprintElectors()),
+                    timing.label(),
                     String.valueOf(options.footprintSettle().toSeconds()),
                     String.valueOf(options.footprintStagger().toMillis())));
             Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -72,8 +126,9 @@ final class FootprintScenario {
     }
 
     private static BenchLine failed(BenchOptions options, Library library) {
-        return new BenchLine("footprint", library).put("timing", options.footprintTiming().label())
-                .put("n", options.footprintElectors()).put("reps", 1).put("jvm", "fresh");
+        return new BenchLine("footprint-run", library).put("timing", options.footprintTiming().label())
+                .put("n", options.footprintElectors()).put("base", options.footprintBase()).put("reps", 1)
+                .put("jvm", "fresh");
     }
 
     private static String javaBinary() {
