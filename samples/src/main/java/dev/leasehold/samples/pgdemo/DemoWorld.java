@@ -41,7 +41,7 @@ import java.util.stream.Collectors;
  * Lease deleted from a real cluster, the mock server stopped, the temporary directory deleted.
  */
 final class DemoWorld implements AutoCloseable {
-    static final String CLUSTER = "pgdemo";
+    static final String CLUSTER = "pg";
     /** Agent settings the demo passes when this build's agent knows them. */
     static final String SWITCHOVER_TOKEN_FILE = "LEASEHOLD_SWITCHOVER_TOKEN_FILE";
     static final String SYNCHRONOUS_MODE = "LEASEHOLD_SYNCHRONOUS_MODE";

@@ -19,6 +19,12 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class TimelineChart {
     private static final double BIN_SECONDS = 0.5;
 
+    static {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true"); // a chart file, no window: works without a display
+        }
+    }
+
     /** One acknowledged write: the member that acknowledged it and when (System.nanoTime()). */
     public record Ack(String member, long ackedNanos) {
     }

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -69,35 +68,16 @@ class PostgresManifestsTest {
         Role role = only(Role.class, binding.getRoleRef().getName());
 
         List<ApiAccess> sent = PgDemoTest.agentRequests().stream().map(ApiAccess::of).toList();
-        System.out.println("requests the agents sent, by (group, resource, verb, name): " + sent.stream()
-                .collect(Collectors.groupingBy(a -> a.triple() + " " + a.name().orElse("(no name)"), TreeMap::new,
-                        Collectors.counting())));
+        System.out.println("requests the agents sent, by (group, resource, verb, name): " + ApiAccess.census(sent));
         Set<String> sentTriples = sent.stream().map(ApiAccess::triple).collect(Collectors.toCollection(TreeSet::new));
-        Set<String> granted = new TreeSet<>();
-        for (PolicyRule rule : role.getRules()) {
-            for (String group : rule.getApiGroups()) {
-                for (String resource : rule.getResources()) {
-                    for (String verb : rule.getVerbs()) {
-                        granted.add((group.isEmpty() ? "core" : group) + " " + resource + " " + verb);
-                    }
-                }
-            }
-        }
+        Set<String> granted = ApiAccess.granted(role);
         assertThat(sentTriples).as("(group, resource, verb) sent").contains("coordination.k8s.io leases create",
                 "coordination.k8s.io leases update", "core pods patch", "core events create");
         assertThat(granted).as("the Role's (group, resource, verb) against those the agents sent")
                 .isEqualTo(sentTriples);
         for (ApiAccess access : sent) {
-            assertThat(role.getRules()).as("a rule allowing %s", access).anyMatch(rule -> allows(rule, access));
+            assertThat(role.getRules()).as("a rule allowing %s", access).anyMatch(access::allowedBy);
         }
-    }
-
-    /** As Kubernetes' RBAC authorizer decides it for one rule. */
-    private static boolean allows(PolicyRule rule, ApiAccess a) {
-        boolean names = rule.getResourceNames().isEmpty()
-                || a.name().map(n -> rule.getResourceNames().contains(n)).orElse(false);
-        return rule.getApiGroups().contains(a.group()) && rule.getResources().contains(a.resource())
-                && rule.getVerbs().contains(a.verb()) && names;
     }
 
     @Test
