@@ -92,23 +92,23 @@ final class AgentProcess implements AutoCloseable {
         stop(Duration.ofSeconds(5));
     }
 
-    /** A classpath for the child JVM: this JVM's class loader's entries, or java.class.path. */
+    /**
+     * A classpath for the child JVM: the entries of the class loader that loaded the demo when it is a
+     * {@code URLClassLoader} (under {@code exec:java}; not its parents, which are Maven's own), else
+     * {@code java.class.path} (a plain {@code java -cp} or a test JVM).
+     */
     static List<Path> classpathOfThisJvm() {
         List<Path> out = new ArrayList<>();
-        ClassLoader cl = AgentProcess.class.getClassLoader();
-        while (cl != null) {
-            if (cl instanceof java.net.URLClassLoader u) {
-                for (java.net.URL url : u.getURLs()) {
-                    if ("file".equals(url.getProtocol())) {
-                        try {
-                            out.add(Path.of(url.toURI()));
-                        } catch (java.net.URISyntaxException e) {
-                            throw new IllegalStateException("classpath entry " + url + " is not a path", e);
-                        }
+        if (AgentProcess.class.getClassLoader() instanceof java.net.URLClassLoader u) {
+            for (java.net.URL url : u.getURLs()) {
+                if ("file".equals(url.getProtocol())) {
+                    try {
+                        out.add(Path.of(url.toURI()));
+                    } catch (java.net.URISyntaxException e) {
+                        throw new IllegalStateException("classpath entry " + url + " is not a path", e);
                     }
                 }
             }
-            cl = cl.getParent();
         }
         if (out.isEmpty()) {
             for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
