@@ -81,7 +81,9 @@ final class DemoWorld implements AutoCloseable {
         out.println("pgdemo: working directory " + dir + " (deleted at the end)");
         Config agentConfig = startKubernetes();
         pg = PostgresCluster.start(options.members());
-        out.println("PostgreSQL: " + pg.binaries().description() + " (" + pg.binaries().binDir() + "), "
+        String from = pg.binaries().description();
+        out.println("PostgreSQL: " + (from.contains(pg.binaries().binDir().toString()) ? from
+                : from + " (" + pg.binaries().binDir() + ")") + ", "
                 + options.members() + " servers under " + pg.baseDir()
                 + pg.osUser().map(u -> ", running as " + u.name() + " (this JVM is root)").orElse(""));
         for (int i = 0; i < options.members(); i++) {
@@ -296,6 +298,16 @@ final class DemoWorld implements AutoCloseable {
 
     Path dir() {
         return dir;
+    }
+
+    /** The last WARN or ERROR line in the member's agent log. */
+    Optional<String> lastWarning(String member) {
+        try (var lines = Files.lines(dir.resolve("agent-" + member + ".log"), StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).reduce((a, b) -> b)
+                    .map(String::strip);
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty();
+        }
     }
 
     /** Every port the demo's agents and servers listen on. */

@@ -57,7 +57,13 @@ public class PgDemoTest {
     void theDemoFailsOverRejoinsAndSummarises() {
         assertThat(summary.newPrimary()).isNotEqualTo(summary.killed());
         assertThat(summary.rto()).isPositive();
-        assertThat(summary.rejoin()).isPositive();
+        if (dev.leasehold.postgres.testing.PgBinaries.locate().has("pg_basebackup")) {
+            assertThat(summary.rejoin()).isPresent();
+            assertThat(summary.rejoin().get()).isPositive();
+            assertThat(output).contains(summary.killed() + " rejoined as a replica of " + summary.newPrimary());
+        } else { // Maven's binaries: the agent has nothing to rejoin with, and the demo says so
+            assertThat(output).contains(summary.killed() + " did not rejoin within");
+        }
         assertThat(summary.acknowledged()).isPositive();
         // asynchronous replication, as the summary states: only what the killed primary acknowledged and the new
         // one had not received may be lost; nothing any later primary acknowledged
@@ -69,7 +75,6 @@ public class PgDemoTest {
         assertThat(output).contains("writes lost: " + summary.lost() + " of " + summary.acknowledged());
         assertThat(output).contains("summary", "failover:", "RTO", "over lease:", "rejoin:", "switchover:",
                 "writes lost:", "failover: " + summary.newPrimary() + " acknowledged its first write",
-                summary.killed() + " rejoined as a replica of " + summary.newPrimary(),
                 "Kubernetes API: embedded fabric8 KubernetesMockServer", "PostgreSQL: ");
         assertThat(summary.chart()).exists().isNotEmptyFile();
         if (summary.switchover().isEmpty()) {
