@@ -32,6 +32,7 @@ public final class PgDemo {
     private final long start = System.nanoTime();
     private final List<TimelineChart.Marker> markers = new ArrayList<>();
     private final AtomicBoolean polling = new AtomicBoolean(true);
+    private Thread poller;
     private DemoWorld world;
     private StatusTable table;
     private WriteProbe writer;
@@ -81,6 +82,7 @@ public final class PgDemo {
             DemoSummary summary = demo.script();
             if (options.keepRunning()) {
                 world.printHowToReach();
+                demo.startPolling();
                 demo.redrawUntilInterrupted();
             }
             return summary;
@@ -105,10 +107,8 @@ public final class PgDemo {
     private DemoSummary script() {
         table = new StatusTable(out, StatusTable.terminal(), start);
         Members members = world.members();
-        Thread poller = new Thread(this::pollLoop, "pgdemo-status");
-        poller.setDaemon(true);
         table.header();
-        poller.start();
+        startPolling();
         world.startAgents();
         String primary = await(() -> primary(members, true), "a primary with streaming replicas");
         table.event("primary " + primary + ", replicas streaming; starting the writer (one session per member, "
@@ -176,6 +176,7 @@ public final class PgDemo {
                 + "s", chartStart, points, markers);
         DemoSummary s = new DemoSummary(killed, next, Duration.ofNanos(rto), Duration.ofNanos(rto - leaseLeftNanos),
                 rejoin, sw.took(), sw.note(), acks.size(), lost, lostFrom, world.synchronous(), chart);
+        stopPolling();
         printSummary(s);
         return s;
     }
@@ -231,6 +232,23 @@ public final class PgDemo {
                         + "bounded by maximumLagOnFailover = 1 MB of WAL");
         out.printf(Locale.ROOT, "  chart:       %s%n", s.chart());
         out.flush();
+    }
+
+    private void startPolling() {
+        polling.set(true);
+        poller = new Thread(this::pollLoop, "pgdemo-status");
+        poller.setDaemon(true);
+        poller.start();
+    }
+
+    private void stopPolling() {
+        polling.set(false);
+        try {
+            poller.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        table.release();
     }
 
     private void pollLoop() {

@@ -90,6 +90,11 @@ final class StatusTable {
         }
     }
 
+    /** Leaves the last drawing on the screen: what is printed next goes below it and is never erased. */
+    synchronized void release() {
+        drawnLines = 0;
+    }
+
     /** The table's header, for the plain log. */
     void header() {
         if (!ansi) {
