@@ -4,6 +4,7 @@ import dev.leasehold.postgres.OsUser;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +30,15 @@ final class AgentProcess implements AutoCloseable {
         List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", classpath,
                 "dev.leasehold.postgres.agent.AgentMain");
-        this.command = osUser.map(u -> u.wrap(java)).orElse(java);
+        List<String> wrapped = new ArrayList<>(osUser.map(u -> u.wrap(java)).orElse(java));
+        if (osUser.isEmpty() && Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
+            wrapped.addAll(0, List.of("/usr/bin/setpriv", "--"));
+        }
+        // the agent dies with the demo even when the demo is killed with SIGKILL (no shutdown hook runs then)
+        if (wrapped.get(0).endsWith("setpriv")) {
+            wrapped.add(1, "--pdeathsig=KILL");
+        }
+        this.command = List.copyOf(wrapped);
         this.env = Map.copyOf(env);
         this.log = log;
     }

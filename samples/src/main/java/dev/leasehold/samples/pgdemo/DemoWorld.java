@@ -313,7 +313,9 @@ final class DemoWorld implements AutoCloseable {
     /** Every port the demo's agents and servers listen on. */
     synchronized List<Integer> ports() {
         List<Integer> ports = new ArrayList<>(httpPorts.values());
-        pg.members().forEach(m -> ports.add(m.config().port()));
+        if (pg != null) {
+            pg.members().forEach(m -> ports.add(m.config().port()));
+        }
         return ports;
     }
 

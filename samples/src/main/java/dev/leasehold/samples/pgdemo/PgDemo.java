@@ -77,6 +77,7 @@ public final class PgDemo {
         demo.world = world;
         Thread hook = new Thread(world::close, "pgdemo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
+        RuntimeException failure = null;
         try {
             world.start();
             DemoSummary summary = demo.script();
@@ -86,6 +87,9 @@ public final class PgDemo {
                 demo.redrawUntilInterrupted();
             }
             return summary;
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
         } finally {
             demo.polling.set(false);
             if (demo.writer != null) {
@@ -93,13 +97,18 @@ public final class PgDemo {
             }
             try {
                 beforeClose.accept(world);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e);
             } finally {
                 world.close();
-            }
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down: the hook runs (or ran) the same idempotent close
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // already shutting down: the hook runs (or ran) the same idempotent close
+                }
             }
         }
     }
