@@ -7,6 +7,7 @@ import dev.leasehold.postgres.agent.AgentConfig;
 import dev.leasehold.postgres.agent.MemberStatus;
 import dev.leasehold.postgres.agent.WriteProbe;
 import dev.leasehold.postgres.testing.PostgresCluster;
+import dev.leasehold.samples.pgdemo.TimelineChart;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -28,7 +29,9 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code pg-partition}: the primary's agent cut off from the API server (every request hangs).</li>
  * </ul>
  * Prints one {@code BENCH} line per cycle and one summary per scenario. Not a test: run it by hand
- * (samples/README.md). Arguments: {@code [cycles] [lease/renew/retry seconds, e.g. 10/7/2]}.
+ * (samples/README.md). Arguments: {@code [cycles] [lease/renew/retry seconds, e.g. 10/7/2]}. At the end it writes
+ * the timeline chart {@code pg-benchmark-timeline.png} (acknowledged writes per member, the kills, lease
+ * expiries, promotions and cuts marked).
  */
 public final class PgFailoverBenchmark {
     private static final String NS = "default";
@@ -45,6 +48,7 @@ public final class PgFailoverBenchmark {
     private final Agent[] agents = new Agent[3];
     private final FaultProxy[] proxies = new FaultProxy[3];
     private volatile long leaseChangedNanos = System.nanoTime();
+    private final List<TimelineChart.Marker> markers = new ArrayList<>();
 
     private PgFailoverBenchmark(int cycles, Duration lease, Duration renew, Duration retry) {
         this.cycles = cycles;
@@ -103,6 +107,7 @@ public final class PgFailoverBenchmark {
             start(i);
         }
         int p = awaitSettled(-1);
+        long start = System.nanoTime();
         try (WriteProbe load = new WriteProbe(pg, pg.member(p))) {
             List<double[]> crash = new ArrayList<>();
             for (int c = 1; c <= cycles; c++) {
@@ -116,6 +121,11 @@ public final class PgFailoverBenchmark {
                 partition.add(partitionCycle(load, p, c));
             }
             summaryPartition(partition);
+            List<TimelineChart.Ack> acks = load.acks().stream()
+                    .map(a -> new TimelineChart.Ack(a.member(), a.ackedNanos())).toList();
+            System.out.println("chart: " + TimelineChart.write(java.nio.file.Path.of("pg-benchmark-timeline.png"),
+                    "PostgreSQL failover benchmark, " + timing() + ": " + cycles + " crash and " + cycles
+                    + " partition cycles", start, acks, markers));
         } finally {
             watch.close();
         }
@@ -129,7 +139,11 @@ public final class PgFailoverBenchmark {
         agents[p].abandon();
         pg.kill9(p);
         int q = awaitPrimary(p);
+        long promoted = System.nanoTime();
         WriteProbe.Ack first = awaitFirstAck(load, "pg-" + q, kill);
+        markers.add(new TimelineChart.Marker("kill -9 pg-" + p, kill));
+        markers.add(new TimelineChart.Marker("lease expiry", kill + (long) (leaseLeftMs * 1e6)));
+        markers.add(new TimelineChart.Marker("promotion pg-" + q, promoted));
         double rto = (first.ackedNanos() - kill) / 1e6;
         long oldLast = load.lastBy("pg-" + p).map(WriteProbe.Ack::ackedNanos).orElse(kill);
         double splitBrain = Math.max(0, (oldLast - first.sentNanos()) / 1e6);
@@ -149,6 +163,8 @@ public final class PgFailoverBenchmark {
         long cut = System.nanoTime();
         proxies[p].mode(FaultProxy.Mode.BLACKHOLE);
         int q = awaitPrimary(p);
+        markers.add(new TimelineChart.Marker("cut pg-" + p, cut));
+        markers.add(new TimelineChart.Marker("promotion pg-" + q, System.nanoTime()));
         WriteProbe.Ack first = awaitFirstAck(load, "pg-" + q, cut);
         long oldLast = load.lastBy("pg-" + p).map(WriteProbe.Ack::ackedNanos).orElse(cut);
         double[] r = {(oldLast - cut) / 1e6, (first.ackedNanos() - cut) / 1e6,

@@ -20,6 +20,35 @@ import java.util.Optional;
  */
 record ApiAccess(String group, String resource, String verb, Optional<String> name) {
 
+    /** Whether {@code rule} allows this request, as Kubernetes' RBAC authorizer decides it. */
+    boolean allowedBy(io.fabric8.kubernetes.api.model.rbac.PolicyRule rule) {
+        return rule.getApiGroups().contains(group) && rule.getResources().contains(resource)
+                && rule.getVerbs().contains(verb)
+                && (rule.getResourceNames().isEmpty() || name.filter(rule.getResourceNames()::contains).isPresent());
+    }
+
+    /** Every (group, resource, verb) triple {@code role} grants, in {@link #triple()}'s form. */
+    static java.util.SortedSet<String> granted(io.fabric8.kubernetes.api.model.rbac.Role role) {
+        java.util.SortedSet<String> granted = new java.util.TreeSet<>();
+        for (var rule : role.getRules()) {
+            for (String g : rule.getApiGroups()) {
+                for (String r : rule.getResources()) {
+                    for (String v : rule.getVerbs()) {
+                        granted.add((g.isEmpty() ? "core" : g) + " " + r + " " + v);
+                    }
+                }
+            }
+        }
+        return granted;
+    }
+
+    /** How many requests of each (group, resource, verb, name), for the test's log. */
+    static java.util.SortedMap<String, Long> census(java.util.List<ApiAccess> sent) {
+        return sent.stream().collect(java.util.stream.Collectors.groupingBy(
+                a -> a.triple() + " " + a.name().orElse("(no name)"), java.util.TreeMap::new,
+                java.util.stream.Collectors.counting()));
+    }
+
     /** The (group, resource, verb) triple, for comparing with RBAC rules. */
     String triple() {
         return (group.isEmpty() ? "core" : group) + " " + resource + " " + verb;

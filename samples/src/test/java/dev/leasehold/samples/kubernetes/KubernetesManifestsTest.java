@@ -110,20 +110,9 @@ class KubernetesManifestsTest {
 
         List<ApiAccess> sent = runSidecarsAsDeployed(deployment);
 
-        System.out.println("requests the sidecars sent, by (group, resource, verb, name): " + sent.stream()
-                .collect(Collectors.groupingBy(a -> a.triple() + " " + a.name().orElse("(no name)"), TreeMap::new,
-                        Collectors.counting())));
+        System.out.println("requests the sidecars sent, by (group, resource, verb, name): " + ApiAccess.census(sent));
         Set<String> sentTriples = sent.stream().map(ApiAccess::triple).collect(Collectors.toCollection(TreeSet::new));
-        Set<String> granted = new TreeSet<>();
-        for (PolicyRule rule : role.getRules()) {
-            for (String group : rule.getApiGroups()) {
-                for (String resource : rule.getResources()) {
-                    for (String verb : rule.getVerbs()) {
-                        granted.add((group.isEmpty() ? "core" : group) + " " + resource + " " + verb);
-                    }
-                }
-            }
-        }
+        Set<String> granted = ApiAccess.granted(role);
         // what the sidecars did: read, create, renew/release and watch the Lease (never PATCH)
         assertThat(sentTriples).as("(group, resource, verb) sent").contains("coordination.k8s.io leases create",
                 "coordination.k8s.io leases get", "coordination.k8s.io leases update",
@@ -131,7 +120,7 @@ class KubernetesManifestsTest {
         assertThat(granted).as("the Role's (group, resource, verb) against those sent").isEqualTo(sentTriples);
 
         for (ApiAccess access : sent) {
-            List<PolicyRule> allowing = role.getRules().stream().filter(rule -> allows(rule, access)).toList();
+            List<PolicyRule> allowing = role.getRules().stream().filter(access::allowedBy).toList();
             assertThat(allowing).as("rules allowing %s", access).isNotEmpty();
             if (access.name().isPresent()) {
                 // least privilege: a request for a named object is allowed only by rules limited to names
@@ -146,13 +135,6 @@ class KubernetesManifestsTest {
                 assertThat(rule.getResourceNames()).as("Kubernetes cannot limit create by name: %s", rule).isEmpty();
             }
         }
-    }
-
-    private static boolean allows(PolicyRule rule, ApiAccess access) {
-        return rule.getApiGroups().contains(access.group()) && rule.getResources().contains(access.resource())
-                && rule.getVerbs().contains(access.verb())
-                && (rule.getResourceNames().isEmpty()
-                        || access.name().filter(rule.getResourceNames()::contains).isPresent());
     }
 
     /**
