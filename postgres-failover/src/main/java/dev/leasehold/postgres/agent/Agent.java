@@ -64,8 +64,6 @@ public final class Agent implements AutoCloseable {
     private volatile boolean abandoned;
 
     private volatile Leadership leadership;
-    private volatile long lastRenewStartNanos;
-    private volatile long lastWriteStartNanos;
     private volatile Optional<String> gateRefusal = Optional.of("starting");
     private volatile Map<String, String> leaseAnnotations = Map.of();
     private volatile boolean pgWritable;
@@ -73,6 +71,11 @@ public final class Agent implements AutoCloseable {
     private volatile Decision lastDecision;
     private volatile long lastTickEndNanos = System.nanoTime();
     private volatile boolean holding;
+    private volatile String switchingTo;
+    private volatile dev.leasehold.postgres.Rewind.Result lastRejoin;
+    private final Object switchLock = new Object();
+    private String handledRequest = "";
+    private String handledPreferred = "";
 
     private long heartbeat;
     private long lastPublishNanos;
@@ -95,7 +98,6 @@ public final class Agent implements AutoCloseable {
         this.view = new ClusterView(config.client(), config.namespace(), config.cluster(), name, System::nanoTime);
         this.publisher = new PodPublisher(config.client(), config.namespace(), name, config.roleLabels(),
                 callTimeout());
-        this.view.onOwnWrite(() -> lastRenewStartNanos = Math.max(lastRenewStartNanos, lastWriteStartNanos));
         this.probe = new LocalProbe(config, System::nanoTime, this::memberAt);
         this.slots = new SlotKeeper(config.leaseDuration().multipliedBy(30), System::nanoTime);
         this.loop = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-" + name));
@@ -132,12 +134,8 @@ public final class Agent implements AutoCloseable {
         return third.compareTo(Duration.ofSeconds(2)) < 0 ? third : Duration.ofSeconds(2);
     }
 
-    /**
-     * Called by the lock at the start of each of its writes: notes the instant (a renew's start, once the write is
-     * seen to have landed) and returns the cached annotations; never touches PostgreSQL.
-     */
+    /** Called by the lock at the start of each of its writes: the cached annotations; never touches PostgreSQL. */
     private Map<String, String> annotationsForWrite() {
-        lastWriteStartNanos = System.nanoTime();
         return leaseAnnotations;
     }
 
@@ -151,8 +149,6 @@ public final class Agent implements AutoCloseable {
                 .retryPeriod(config.retryPeriod()).maxClockDrift(config.maxClockDrift()).callTimeout(callTimeout())
                 .releaseOnClose(true)
                 .onStartedLeading(l -> {
-                    // the acquisition started at most one call timeout ago; its exact start comes with onLockCall
-                    lastRenewStartNanos = Math.max(lastRenewStartNanos, System.nanoTime() - callTimeout().toNanos());
                     leadership = l;
                     if (!closed.get()) {
                         try {
@@ -180,21 +176,10 @@ public final class Agent implements AutoCloseable {
         if (l == null || !l.isValid()) {
             fence(l == null ? "writable without a term" : "term " + l.term() + " is no longer valid");
         } else if (!config.rules().fenceBelow().isZero()
-                && remaining().compareTo(config.rules().fenceBelow()) <= 0) {
-            fence("term " + l.term() + " has " + remaining() + " left, below fenceBelow "
+                && l.validFor().compareTo(config.rules().fenceBelow()) <= 0) {
+            fence("term " + l.term() + " has " + l.validFor() + " left, below fenceBelow "
                     + config.rules().fenceBelow());
         }
-    }
-
-    /**
-     * The agent's own estimate of the time its term has left: renewDeadline from the start of the last write seen
-     * to land (a renew's start as the lock began it, a little after the elector did, so the estimate may run late
-     * by that gap). Used to make commits wait early; the fence at the deadline itself follows
-     * {@link Leadership#isValid()}.
-     */
-    private Duration remaining() {
-        long left = config.renewDeadline().toNanos() - (System.nanoTime() - lastRenewStartNanos);
-        return Duration.ofNanos(Math.max(0, left));
     }
 
     private void fence(String why) {
@@ -237,12 +222,14 @@ public final class Agent implements AutoCloseable {
         }
         Leadership l = leadership;
         Optional<Snapshot.Term> term = l == null ? Optional.empty()
-                : Optional.of(new Snapshot.Term(l.term(), l.isValid(), remaining()));
+                : Optional.of(new Snapshot.Term(l.term(), l.isValid(), l.validFor()));
         LeaseView lease = view.lease();
         updateLeaseAnnotations(s, l, lease);
         Decision d = Decider.decide(new Snapshot(s, probe.unhealthyFor(), term, lease, view.others()),
                 config.rules());
-        gateRefusal = d.mayAcquire() ? Optional.empty() : Optional.of(d.reason());
+        String switching = switchingTo;
+        gateRefusal = switching != null ? Optional.of("handing over to " + switching)
+                : d.mayAcquire() ? Optional.empty() : Optional.of(d.reason());
         Decision before = lastDecision;
         if (before == null || before.step() != d.step() || before.mayAcquire() != d.mayAcquire()
                 || !before.target().equals(d.target())) {
@@ -253,7 +240,14 @@ public final class Agent implements AutoCloseable {
             }
         }
         lastDecision = d;
+        if (switching != null) {
+            publishIfDue(own); // the switchover drives PostgreSQL until it ends
+            return;
+        }
         act(d, s, l);
+        if (l != null && l.isValid() && s.role() == Role.PRIMARY) {
+            handOverIfAsked();
+        }
         publishIfDue(own);
     }
 
@@ -265,6 +259,16 @@ public final class Agent implements AutoCloseable {
         if (l != null && l.isValid() && s.role() == Role.PRIMARY && s.position().isPresent()) {
             a.put(ClusterView.TIMELINE, Integer.toString(s.timeline()));
             a.put(ClusterView.POSITION, s.position().get().toString());
+        }
+        // the release of a switchover names the target; a holder's renews clear a name served before
+        String switching = switchingTo;
+        boolean holds = l != null && l.isValid();
+        if (switching != null || holds) {
+            a.put(ClusterView.SUCCESSOR, switching == null ? "" : switching);
+            String request = view.switchoverRequest();
+            if (!request.isEmpty() && request.equals(handledRequest)) {
+                a.put(ClusterView.SWITCHOVER_REQUEST, ""); // acted on once: cleared with the next write
+            }
         }
         leaseAnnotations = Map.copyOf(a);
     }
@@ -300,8 +304,11 @@ public final class Agent implements AutoCloseable {
             case RESTART -> attempt(Step.RESTART, () -> pg.start(config.operationTimeout()));
             case RELEASE -> release(d.reason());
             case FOLLOW -> upstream(d).ifPresent(u -> attempt(Step.FOLLOW, () -> follow(d.target().get(), u)));
-            case REJOIN -> upstream(d).ifPresent(u -> attempt(Step.REJOIN,
-                    () -> pg.rejoin(u, config.operationTimeout())));
+            case REJOIN -> upstream(d).ifPresent(u -> attempt(Step.REJOIN, () -> {
+                lastRejoin = pg.rejoin(u, config.operationTimeout());
+                LOG.info("{}: rejoined {}: {} ({})", name, d.target().get(), lastRejoin.outcome(),
+                        lastRejoin.reason());
+            }));
             case CLONE -> upstream(d).ifPresent(u -> attempt(Step.CLONE, () -> {
                 pg.cloneFrom(u, config.operationTimeout());
                 pg.start(config.operationTimeout());
@@ -415,25 +422,153 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Fences, then resigns the term (the elector releases the Lease and stays away for one lease duration). */
     private void release(String why) {
         if (pg.isRunning()) {
             fence(why);
         }
-        LeaderElector old = elector.get();
-        LeaderElector next = newElector();
         LOG.info("{}: releasing the Lease: {}", name, why);
-        old.close();
-        if (closed.get()) {
-            return;
+        if (elector.get().resign(config.leaseDuration())) {
+            publisher.event("Released", why);
         }
-        elector.set(next);
-        next.start();
-        publisher.event("Released", why);
+    }
+
+    // ------------------------------------------------------------------ switchover
+
+    /**
+     * Hands the primary role over to {@code to} (or the best standby) with no acknowledged commit lost and no
+     * rewind; see {@link Switchover}. Returns once the target holds the Lease and accepts writes.
+     *
+     * @throws SwitchoverException when this member is not the primary, the target is unknown or cannot take over,
+     *     or the handover did not finish within {@code timeout}
+     */
+    public SwitchoverResult switchover(Optional<String> to, Duration timeout) {
+        synchronized (switchLock) {
+            try {
+                SwitchoverResult r = new Switchover(switchoverHost()).run(to, timeout, t -> switchingTo = t);
+                publisher.event("Switchover", r.from() + " handed over to " + r.to() + " in " + r.elapsedMs()
+                        + " ms (term " + r.term() + ")");
+                return r;
+            } finally {
+                switchingTo = null;
+                loop.execute(this::tickSafely);
+            }
+        }
+    }
+
+    /** The member whose last rejoin this was, and how it went (rewind, re-clone or neither). */
+    public Optional<dev.leasehold.postgres.Rewind.Result> lastRejoin() {
+        return Optional.ofNullable(lastRejoin);
+    }
+
+    /**
+     * A primary honours a switchover request in the Lease (annotation {@value ClusterView#SWITCHOVER_REQUEST},
+     * younger than a minute, acted on once) and a {@code spec.preferredHolder} naming another member (a request
+     * to end the term), on a thread of its own.
+     */
+    private void handOverIfAsked() {
+        String text = view.switchoverRequest();
+        Optional<String> to = Optional.empty();
+        boolean asked = false;
+        if (!text.isEmpty() && !text.equals(handledRequest)) {
+            handledRequest = text;
+            try {
+                Optional<SwitchoverRequest> r = SwitchoverRequest.parse(text);
+                if (r.isPresent() && r.get().fresh(java.time.Instant.now())
+                        && !r.get().to().equals(Optional.of(name))) {
+                    LOG.info("{}: switchover requested by {} in the Lease (to {})", name, r.get().requestedBy(),
+                            r.get().to().orElse("the best member"));
+                    to = r.get().to();
+                    asked = true;
+                }
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}: ignoring Lease annotation {}: {}", name, ClusterView.SWITCHOVER_REQUEST, e.getMessage());
+            }
+        }
+        Optional<String> preferred = view.preferredHolder().filter(p -> !p.equals(name));
+        if (!asked && preferred.isPresent() && !preferred.get().equals(handledPreferred)) {
+            handledPreferred = preferred.get();
+            LOG.info("{}: the Lease prefers {} as holder: handing over", name, preferred.get());
+            to = preferred;
+            asked = true;
+        }
+        if (asked) {
+            Optional<String> target = to;
+            Thread t = new Thread(() -> {
+                try {
+                    switchover(target, config.switchoverTimeout());
+                } catch (SwitchoverException e) {
+                    LOG.warn("{}: requested switchover failed: {}", name, e.getMessage());
+                }
+            }, "leasehold-agent-switchover-" + name);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private Switchover.Host switchoverHost() {
+        return new Switchover.Host() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Optional<Leadership> writableTerm() {
+                return isWritablePrimary() ? leadership() : Optional.empty();
+            }
+
+            @Override
+            public Optional<String> leader() {
+                return Agent.this.leader();
+            }
+
+            @Override
+            public Map<String, Observed> members() {
+                return view.others();
+            }
+
+            @Override
+            public Duration statusTtl() {
+                return config.rules().statusTtl();
+            }
+
+            @Override
+            public void stopCommits(String why) {
+                fence(why);
+            }
+
+            @Override
+            public java.nio.file.Path dataDir() {
+                return pg.config().dataDir().orElseThrow();
+            }
+
+            @Override
+            public PostgresInstance instanceOf(MemberStatus member) {
+                return instance(member);
+            }
+
+            @Override
+            public boolean resign(String successor) {
+                updateLeaseAnnotations(own, leadership, view.lease()); // the release carries the successor
+                return elector.get().resign(config.leaseDuration(), successor);
+            }
+
+            @Override
+            public ClusterView view() {
+                return view;
+            }
+        };
     }
 
     /** The holder's PostgreSQL, reached with this member's credentials, from its published host and port. */
     private Optional<PostgresInstance> upstream(Decision d) {
-        return d.target().flatMap(view::status).map(s -> {
+        return d.target().flatMap(view::status).map(this::instance);
+    }
+
+    /** A member's PostgreSQL, reached with this member's credentials, from its published host and port. */
+    private PostgresInstance instance(MemberStatus s) {
+        {
             var c = pg.config();
             var b = PostgresInstance.builder().name(s.name()).host(s.host()).port(s.port()).database(c.database())
                     .superuser(c.superuser()).replication(c.replication()).binDir(c.binDir())
@@ -441,7 +576,7 @@ public final class Agent implements AutoCloseable {
                     .statementTimeout(c.statementTimeout());
             c.osUser().ifPresent(b::osUser);
             return b.build();
-        });
+        }
     }
 
     private Optional<String> memberAt(String host, int port) {
@@ -557,6 +692,30 @@ public final class Agent implements AutoCloseable {
         }
         stopParts();
         LOG.info("{}: agent stopped", name);
+    }
+
+    /**
+     * Stops the agent as SIGTERM asks (a pod deleted, a rolling update, a node drain): a primary first hands over
+     * to the best standby, within {@code switchoverTimeout} (if it cannot, it fences and releases as
+     * {@link #close()} does); a standby's PostgreSQL is stopped fast. Then {@link #close()}.
+     */
+    public void shutdown() {
+        if (closed.get()) {
+            return;
+        }
+        if (isWritablePrimary()) {
+            try {
+                switchover(Optional.empty(), config.switchoverTimeout());
+            } catch (SwitchoverException e) {
+                LOG.warn("{}: no switchover before shutting down ({}): fencing and releasing", name, e.getMessage());
+            }
+        }
+        close();
+        if (pg.isRunning()) {
+            synchronized (fenceLock) {
+                LOG.info("{}: shutting down: stopping PostgreSQL ({})", name, pg.fence(config.fenceTimeout()));
+            }
+        }
     }
 
     /**

@@ -32,6 +32,10 @@ final class ClusterView implements AutoCloseable {
     static final String TIMELINE = "leasehold.dev/timeline";
     /** Lease annotation: the primary's WAL position at its last renew. */
     static final String POSITION = "leasehold.dev/position";
+    /** Lease annotation: the successor a primary named when it handed over on purpose; "" once served. */
+    static final String SUCCESSOR = "leasehold.dev/successor";
+    /** Lease annotation: a request, written by others, that the primary hand over (see {@link SwitchoverRequest}). */
+    static final String SWITCHOVER_REQUEST = "leasehold.dev/switchover-request";
     /** Pod label naming the cluster a member belongs to. */
     static final String CLUSTER_LABEL = "leasehold.dev/cluster";
 
@@ -48,7 +52,10 @@ final class ClusterView implements AutoCloseable {
     private Duration leaseDuration = Duration.ZERO;
     private Optional<String> systemId = Optional.empty();
     private Optional<LeaseView.Published> published = Optional.empty();
-    private volatile Runnable onOwnWrite = () -> { };
+    private Optional<String> successor = Optional.empty();
+    private Optional<String> preferredHolder = Optional.empty();
+    private String switchoverRequest = "";
+    private long term;
 
     private record Seen(MemberStatus status, long heartbeatChangedNanos) {
     }
@@ -94,14 +101,23 @@ final class ClusterView implements AutoCloseable {
             previousHolder = holder;
         }
         holder = newHolder;
-        if (holder.equals(self)) {
-            onOwnWrite.run();
-        }
         Integer seconds = lease.getSpec() == null ? null : lease.getSpec().getLeaseDurationSeconds();
         leaseDuration = Duration.ofSeconds(seconds == null ? 0 : seconds);
         Map<String, String> a = lease.getMetadata().getAnnotations() == null ? Map.of()
                 : lease.getMetadata().getAnnotations();
         systemId = Optional.ofNullable(a.get(SYSTEM_ID)).filter(s -> !s.isBlank());
+        preferredHolder = Optional.ofNullable(lease.getSpec() == null ? null : lease.getSpec().getPreferredHolder())
+                .filter(s -> !s.isBlank());
+        successor = Optional.ofNullable(a.get(SUCCESSOR)).filter(s -> !s.isBlank()).or(() -> preferredHolder);
+        switchoverRequest = Objects.toString(a.get(SWITCHOVER_REQUEST), "");
+        Integer transitions = lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
+        term = transitions == null ? 0 : transitions;
+        try {
+            String carried = a.get(dev.leasehold.lock.lease.LeaseLock.TRANSITIONS_ANNOTATION);
+            term = carried == null ? term : Math.max(term, Long.parseLong(carried));
+        } catch (NumberFormatException e) {
+            LOG.debug("Lease {}: unreadable term annotation: {}", lease.getMetadata().getName(), e.toString());
+        }
         try {
             published = a.containsKey(POSITION) && a.containsKey(TIMELINE)
                     ? Optional.of(new LeaseView.Published(Integer.parseInt(a.get(TIMELINE)), Lsn.parse(a.get(POSITION))))
@@ -144,11 +160,6 @@ final class ClusterView implements AutoCloseable {
         seen.put(name, new Seen(status, changed));
     }
 
-    /** Runs {@code action} whenever a new version of the Lease naming this member as holder is seen. */
-    void onOwnWrite(Runnable action) {
-        onOwnWrite = action;
-    }
-
     /** The Lease as seen now. */
     synchronized LeaseView lease() {
         long now = nanoTime.getAsLong();
@@ -161,7 +172,22 @@ final class ClusterView implements AutoCloseable {
             long expiry = leaseChangedNanos + leaseDuration.toNanos();
             free = Duration.ofNanos(Math.max(0, now - expiry));
         }
-        return new LeaseView(Optional.of(holder), free, systemId, published);
+        return new LeaseView(Optional.of(holder), free, systemId, published, successor);
+    }
+
+    /** The Lease's term (its transition count) as last seen. */
+    synchronized long term() {
+        return term;
+    }
+
+    /** {@code spec.preferredHolder} as last seen, when set. */
+    synchronized Optional<String> preferredHolder() {
+        return preferredHolder;
+    }
+
+    /** The raw value of the switchover-request annotation as last seen; "" when none. */
+    synchronized String switchoverRequest() {
+        return switchoverRequest;
     }
 
     /** Whether the Lease object exists (as far as this view knows). */

@@ -22,7 +22,9 @@ import java.util.Optional;
  *       is refused (never compete, never follow). Then the acquisition
  *       gate: eligible when healthy, not {@code nofailover}, within {@code maximumLagOnFailover} of the last
  *       published primary position, and no better fresh member exists (further ahead, or level with a higher
- *       priority) or the Lease has been free for {@code deferGrace} already. Then what to do while another
+ *       priority) or the Lease has been free for {@code deferGrace} already. A successor named by a primary that
+ *       handed over on purpose takes a free Lease without deferring; the others defer to it for
+ *       {@code deferGrace}. Then what to do while another
  *       holds the Lease: follow it, rejoin it, or clone from it.</li>
  * </ol>
  */
@@ -143,6 +145,17 @@ public final class Decider {
                         + "): the freshest takes over, losing what it lacks", Optional.empty());
             }
             return closed(lagNote);
+        }
+        Optional<String> successor = s.lease().successor().filter(x -> !s.lease().held());
+        if (successor.equals(Optional.of(own.name()))) {
+            return new Gate(true, "named successor of a switchover: healthy standby at " + mine, Optional.empty());
+        }
+        if (successor.isPresent() && s.others().containsKey(successor.get())) {
+            Duration left = rules.deferGrace().minus(s.lease().freeFor());
+            if (!left.isNegative() && !left.isZero()) {
+                return new Gate(false, "deferring to " + successor.get() + ", the successor the last primary named",
+                        Optional.of(new Deferral(successor.get(), left)));
+            }
         }
         if (better.isPresent()) {
             Duration left = rules.deferGrace().minus(s.lease().freeFor());

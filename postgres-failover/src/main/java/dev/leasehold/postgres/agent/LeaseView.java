@@ -13,9 +13,11 @@ import java.util.Optional;
  *     agent's clock, counted like the elector counts expiry); the time since it expired or was released after
  * @param systemId the cluster's system identifier, once the first primary recorded it
  * @param published the last primary position the holder published with a renew
+ * @param successor the member a primary that handed over on purpose named as its successor (annotation
+ *     {@value ClusterView#SUCCESSOR}, or {@code spec.preferredHolder} when the API server keeps it)
  */
 public record LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
-        Optional<Published> published) {
+        Optional<Published> published, Optional<String> successor) {
 
     /** A primary's published position: its timeline and WAL position at its last renew. */
     public record Published(int timeline, Lsn position) {
@@ -29,6 +31,13 @@ public record LeaseView(Optional<String> holder, Duration freeFor, Optional<Stri
         Objects.requireNonNull(freeFor, "freeFor");
         systemId = systemId == null ? Optional.empty() : systemId;
         published = published == null ? Optional.empty() : published;
+        successor = successor == null ? Optional.empty() : successor.filter(h -> !h.isEmpty());
+    }
+
+    /** A Lease that names no successor. */
+    public LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
+            Optional<Published> published) {
+        this(holder, freeFor, systemId, published, Optional.empty());
     }
 
     /** A Lease that does not exist yet. */
