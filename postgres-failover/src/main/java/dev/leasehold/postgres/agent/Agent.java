@@ -74,8 +74,7 @@ public final class Agent implements AutoCloseable {
     private volatile String switchingTo;
     private volatile dev.leasehold.postgres.Rewind.Result lastRejoin;
     private final Object switchLock = new Object();
-    private String handledRequest = "";
-    private String handledPreferred = "";
+    private final HandoverRequests requests;
 
     private long heartbeat;
     private long lastPublishNanos;
@@ -103,6 +102,7 @@ public final class Agent implements AutoCloseable {
         this.loop = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-" + name));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-watchdog-" + name));
         this.maintenance = Executors.newSingleThreadExecutor(daemon("leasehold-agent-slots-" + name));
+        this.requests = new HandoverRequests(name);
         this.http = config.httpPort() >= 0 ? new AgentHttp(this, config.httpPort()) : null;
     }
 
@@ -144,7 +144,7 @@ public final class Agent implements AutoCloseable {
                 .name(config.cluster()).identity(name).callTimeout(callTimeout())
                 .annotations(this::annotationsForWrite).build();
         return LeaderElector.builder()
-                .lock(new GatedLock(lock, () -> gateRefusal, () -> abandoned))
+                .lock(new GatedLock(lock, () -> gateRefusal, () -> abandoned, this::successorRefusal))
                 .leaseDuration(config.leaseDuration()).renewDeadline(config.renewDeadline())
                 .retryPeriod(config.retryPeriod()).maxClockDrift(config.maxClockDrift()).callTimeout(callTimeout())
                 .releaseOnClose(true)
@@ -163,6 +163,15 @@ public final class Agent implements AutoCloseable {
                     watch();
                 })
                 .build();
+    }
+
+    /** Whether this member may take a release that names it as successor: a healthy standby, not nofailover. */
+    private Optional<String> successorRefusal() {
+        MemberStatus s = own;
+        if (s != null && s.healthyReplica() && !s.noFailover() && switchingTo == null) {
+            return Optional.empty();
+        }
+        return Optional.of(gateRefusal.orElse("not a healthy standby that may take over"));
     }
 
     // ------------------------------------------------------------------ watchdog
@@ -246,7 +255,7 @@ public final class Agent implements AutoCloseable {
         }
         act(d, s, l);
         if (l != null && l.isValid() && s.role() == Role.PRIMARY) {
-            handOverIfAsked();
+            handOverIfAsked(l);
         }
         publishIfDue(own);
     }
@@ -266,7 +275,7 @@ public final class Agent implements AutoCloseable {
         if (switching != null || holds) {
             a.put(ClusterView.SUCCESSOR, switching == null ? "" : switching);
             String request = view.switchoverRequest();
-            if (!request.isEmpty() && request.equals(handledRequest)) {
+            if (requests.handled(request)) {
                 a.put(ClusterView.SWITCHOVER_REQUEST, ""); // acted on once: cleared with the next write
             }
         }
@@ -445,7 +454,10 @@ public final class Agent implements AutoCloseable {
     public SwitchoverResult switchover(Optional<String> to, Duration timeout) {
         synchronized (switchLock) {
             try {
-                SwitchoverResult r = new Switchover(switchoverHost()).run(to, timeout, t -> switchingTo = t);
+                SwitchoverResult r = new Switchover(switchoverHost()).run(to, timeout, t -> {
+                    switchingTo = t;
+                    gateRefusal = Optional.of("handing over to " + t); // before the release, not at the next tick
+                });
                 publisher.event("Switchover", r.from() + " handed over to " + r.to() + " in " + r.elapsedMs()
                         + " ms (term " + r.term() + ")");
                 return r;
@@ -466,99 +478,30 @@ public final class Agent implements AutoCloseable {
      * younger than a minute, acted on once) and a {@code spec.preferredHolder} naming another member (a request
      * to end the term), on a thread of its own.
      */
-    private void handOverIfAsked() {
-        String text = view.switchoverRequest();
-        Optional<String> to = Optional.empty();
-        boolean asked = false;
-        if (!text.isEmpty() && !text.equals(handledRequest)) {
-            handledRequest = text;
-            try {
-                Optional<SwitchoverRequest> r = SwitchoverRequest.parse(text);
-                if (r.isPresent() && r.get().fresh(java.time.Instant.now())
-                        && !r.get().to().equals(Optional.of(name))) {
-                    LOG.info("{}: switchover requested by {} in the Lease (to {})", name, r.get().requestedBy(),
-                            r.get().to().orElse("the best member"));
-                    to = r.get().to();
-                    asked = true;
-                }
-            } catch (IllegalArgumentException e) {
-                LOG.warn("{}: ignoring Lease annotation {}: {}", name, ClusterView.SWITCHOVER_REQUEST, e.getMessage());
-            }
-        }
-        Optional<String> preferred = view.preferredHolder().filter(p -> !p.equals(name));
-        if (!asked && preferred.isPresent() && !preferred.get().equals(handledPreferred)) {
-            handledPreferred = preferred.get();
-            LOG.info("{}: the Lease prefers {} as holder: handing over", name, preferred.get());
-            to = preferred;
-            asked = true;
-        }
-        if (asked) {
-            Optional<String> target = to;
+    private void handOverIfAsked(Leadership l) {
+        requests.term(l.term(), view.preferredHolder());
+        requests.next(view.switchoverRequest(), view.preferredHolder(), java.time.Instant.now()).ifPresent(to -> {
             Thread t = new Thread(() -> {
                 try {
-                    switchover(target, config.switchoverTimeout());
+                    switchover(to, config.switchoverTimeout());
                 } catch (SwitchoverException e) {
                     LOG.warn("{}: requested switchover failed: {}", name, e.getMessage());
                 }
             }, "leasehold-agent-switchover-" + name);
             t.setDaemon(true);
             t.start();
-        }
+        });
     }
 
     private Switchover.Host switchoverHost() {
-        return new Switchover.Host() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public Optional<Leadership> writableTerm() {
-                return isWritablePrimary() ? leadership() : Optional.empty();
-            }
-
-            @Override
-            public Optional<String> leader() {
-                return Agent.this.leader();
-            }
-
-            @Override
-            public Map<String, Observed> members() {
-                return view.others();
-            }
-
-            @Override
-            public Duration statusTtl() {
-                return config.rules().statusTtl();
-            }
-
-            @Override
-            public void stopCommits(String why) {
-                fence(why);
-            }
-
-            @Override
-            public java.nio.file.Path dataDir() {
-                return pg.config().dataDir().orElseThrow();
-            }
-
-            @Override
-            public PostgresInstance instanceOf(MemberStatus member) {
-                return instance(member);
-            }
-
-            @Override
-            public boolean resign(String successor) {
-                updateLeaseAnnotations(own, leadership, view.lease()); // the release carries the successor
-                return elector.get().resign(config.leaseDuration(), successor);
-            }
-
-            @Override
-            public ClusterView view() {
-                return view;
-            }
-        };
+        return new Switchover.Host(name, () -> isWritablePrimary() ? leadership() : Optional.empty(), this::leader,
+                config.rules().statusTtl(), this::fence, pg.config().dataDir().orElseThrow(), this::instance,
+                successor -> {
+                    updateLeaseAnnotations(own, leadership, view.lease()); // the release carries the successor
+                    // no backoff: the stopped server keeps the gate shut until it streams from the successor, and
+                    // a backoff would keep this member from taking a handover back soon after
+                    return elector.get().resign(Duration.ZERO, successor);
+                }, view);
     }
 
     /** The holder's PostgreSQL, reached with this member's credentials, from its published host and port. */

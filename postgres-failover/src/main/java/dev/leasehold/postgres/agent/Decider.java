@@ -146,11 +146,12 @@ public final class Decider {
             }
             return closed(lagNote);
         }
-        Optional<String> successor = s.lease().successor().filter(x -> !s.lease().held());
-        if (successor.equals(Optional.of(own.name()))) {
+        Optional<String> successor = s.lease().successor();
+        if (successor.equals(Optional.of(own.name()))) { // open already while the handing-over primary holds
+
             return new Gate(true, "named successor of a switchover: healthy standby at " + mine, Optional.empty());
         }
-        if (successor.isPresent() && s.others().containsKey(successor.get())) {
+        if (successor.isPresent() && !s.lease().held() && s.others().containsKey(successor.get())) {
             Duration left = rules.deferGrace().minus(s.lease().freeFor());
             if (!left.isNegative() && !left.isZero()) {
                 return new Gate(false, "deferring to " + successor.get() + ", the successor the last primary named",

@@ -12,6 +12,9 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,29 +38,22 @@ final class Switchover {
     private static final Logger LOG = LoggerFactory.getLogger(Switchover.class);
     private static final Duration POLL = Duration.ofMillis(5);
 
-    /** What the procedure needs from the agent. */
-    interface Host {
-        String name();
-
-        Optional<Leadership> writableTerm();
-
-        Optional<String> leader();
-
-        Map<String, Observed> members();
-
-        Duration statusTtl();
-
-        /** Stops this member's PostgreSQL (fast shutdown), keeping the term. */
-        void stopCommits(String why);
-
-        Path dataDir();
-
-        PostgresInstance instanceOf(MemberStatus member);
-
-        /** Resigns the term, naming {@code successor}; false when no longer leading. */
-        boolean resign(String successor);
-
-        ClusterView view();
+    /**
+     * What the procedure needs from the agent.
+     *
+     * @param name this member
+     * @param writableTerm the term, while this member is the writable primary
+     * @param leader the holder as this member's elector saw it last
+     * @param statusTtl how old a member's status may be and still count
+     * @param stopCommits stops this member's PostgreSQL (fast shutdown), keeping the term; the argument says why
+     * @param dataDir this member's data directory
+     * @param instanceOf a member's PostgreSQL, reached with this member's credentials
+     * @param resign resigns the term naming the given successor; false when no longer leading
+     * @param view the Lease and the members as this agent sees them
+     */
+    record Host(String name, Supplier<Optional<Leadership>> writableTerm, Supplier<Optional<String>> leader,
+            Duration statusTtl, Consumer<String> stopCommits, Path dataDir,
+            Function<MemberStatus, PostgresInstance> instanceOf, Predicate<String> resign, ClusterView view) {
     }
 
     private final Host host;
@@ -129,13 +125,13 @@ final class Switchover {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         String self = host.name();
-        Leadership term = host.writableTerm().orElseThrow(() -> new SwitchoverException(Reason.CONFLICT,
-                self + " is not the primary", host.leader().filter(l -> !l.equals(self))));
-        MemberStatus target = choose(self, to, host.members(), host.statusTtl());
+        Leadership term = host.writableTerm().get().orElseThrow(() -> new SwitchoverException(Reason.CONFLICT,
+                self + " is not the primary", host.leader().get().filter(l -> !l.equals(self))));
+        MemberStatus target = choose(self, to, host.view().others(), host.statusTtl());
         onTarget.accept(target.name());
-        PostgresInstance t = host.instanceOf(target);
+        PostgresInstance t = host.instanceOf().apply(target);
         LOG.info("{}: switchover to {} in term {}: stopping commits", self, target.name(), term.term());
-        host.stopCommits("switchover to " + target.name());
+        host.stopCommits().accept("switchover to " + target.name());
         PgControl control = PgControl.read(host.dataDir());
         if (!control.cleanlyShutDown()) {
             throw new SwitchoverException(Reason.TIMED_OUT, self + "'s PostgreSQL did not stop cleanly (state "
@@ -158,7 +154,7 @@ final class Switchover {
         }
         LOG.info("{}: {} has received the final position {} (at {}): handing the Lease over", self, target.name(),
                 last, received.get());
-        if (!host.resign(target.name())) {
+        if (!host.resign().test(target.name())) {
             throw new SwitchoverException(Reason.CONFLICT, self + " lost its term during the switchover",
                     Optional.empty());
         }

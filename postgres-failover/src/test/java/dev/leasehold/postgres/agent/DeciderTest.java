@@ -167,6 +167,12 @@ class DeciderTest {
                 Optional.of(new LeaseView.Published(1, new Lsn(published))));
     }
 
+    /** A released Lease naming {@code successor}, free for {@code freeFor}. */
+    static LeaseView handedTo(String successor, Duration freeFor) {
+        return new LeaseView(Optional.of(""), freeFor, Optional.of("7000"),
+                Optional.of(new LeaseView.Published(1, new Lsn(10 * MB))), Optional.of(successor));
+    }
+
     static Case c() {
         return new Case();
     }
@@ -275,6 +281,22 @@ class DeciderTest {
                 // ---- foreign data
                 row("data of another cluster: refuse", c().own(with(replica("pg-1", 10 * MB), b -> b.systemId("9")))
                         .lease(held("pg-2", 10 * MB)), Step.REFUSE, false, "belongs to cluster 9"),
+                row("the named successor takes the released Lease without deferring to a fresher member",
+                        c().own(replica("pg-1", 10 * MB - 100)).other(replica("pg-2", 10 * MB))
+                                .lease(handedTo("pg-1", Duration.ZERO)), Step.NONE, true, "named successor"),
+                row("others defer to the named successor within the grace",
+                        c().own(replica("pg-1", 10 * MB)).other(replica("pg-2", 10 * MB - 100))
+                                .lease(handedTo("pg-2", Duration.ofSeconds(1))), Step.NONE, false,
+                        "successor the last primary named"),
+                row("others compete once the named successor had its grace",
+                        c().own(replica("pg-1", 10 * MB)).other(replica("pg-2", 10 * MB - 100))
+                                .lease(handedTo("pg-2", Duration.ofSeconds(3))), Step.NONE, true, "eligible"),
+                row("a named successor that is not a member is not waited for",
+                        c().own(replica("pg-1", 10 * MB)).lease(handedTo("pg-7", Duration.ZERO)), Step.NONE, true,
+                        "eligible"),
+                row("a named successor that lags too far still may not",
+                        c().own(replica("pg-1", 5 * MB)).lease(handedTo("pg-1", Duration.ZERO)), Step.NONE, false,
+                        "maximumLagOnFailover"),
                 row("a writable server with another cluster's data is fenced first",
                         c().own(with(member("pg-1", Role.PRIMARY, 10 * MB), b -> b.systemId("9")))
                                 .lease(held("pg-2", 10 * MB)), Step.FENCE, false, "no valid term"));

@@ -5,6 +5,7 @@ import dev.leasehold.lock.support.MockApi;
 import dev.leasehold.postgres.agent.Agent;
 import dev.leasehold.postgres.agent.AgentConfig;
 import dev.leasehold.postgres.agent.MemberStatus;
+import dev.leasehold.postgres.agent.SwitchoverResult;
 import dev.leasehold.postgres.agent.WriteProbe;
 import dev.leasehold.postgres.testing.PostgresCluster;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -25,10 +26,13 @@ import java.util.function.BooleanSupplier;
  * (CRUD mode, loopback), a steady write load on every member, and K cycles of
  * <ul>
  *   <li>{@code pg-crash}: kill -9 of the primary's PostgreSQL and its agent (no fence, no release);</li>
- *   <li>{@code pg-partition}: the primary's agent cut off from the API server (every request hangs).</li>
+ *   <li>{@code pg-partition}: the primary's agent cut off from the API server (every request hangs);</li>
+ *   <li>{@code pg-switchover}: a planned switchover to the best standby ({@code Agent.switchover}), from the
+ *       request to the first write the target acknowledges.</li>
  * </ul>
  * Prints one {@code BENCH} line per cycle and one summary per scenario. Not a test: run it by hand
- * (samples/README.md). Arguments: {@code [cycles] [lease/renew/retry seconds, e.g. 10/7/2]}.
+ * (samples/README.md). Arguments: {@code [cycles] [lease/renew/retry seconds, e.g. 10/7/2]
+ * [scenarios, e.g. crash,partition,switchover (the default)]}.
  */
 public final class PgFailoverBenchmark {
     private static final String NS = "default";
@@ -39,6 +43,7 @@ public final class PgFailoverBenchmark {
     private final Duration lease;
     private final Duration renew;
     private final Duration retry;
+    private final Set<String> scenarios;
     private final MockApi api = new MockApi();
     private final KubernetesClient admin = api.client();
     private final PostgresCluster pg = PostgresCluster.start(3);
@@ -46,8 +51,9 @@ public final class PgFailoverBenchmark {
     private final FaultProxy[] proxies = new FaultProxy[3];
     private volatile long leaseChangedNanos = System.nanoTime();
 
-    private PgFailoverBenchmark(int cycles, Duration lease, Duration renew, Duration retry) {
+    private PgFailoverBenchmark(int cycles, Duration lease, Duration renew, Duration retry, Set<String> scenarios) {
         this.cycles = cycles;
+        this.scenarios = scenarios;
         this.lease = lease;
         this.renew = renew;
         this.retry = retry;
@@ -56,12 +62,14 @@ public final class PgFailoverBenchmark {
     public static void main(String[] args) throws Exception {
         int cycles = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         String[] t = (args.length > 1 ? args[1] : "10/7/2").split("/");
-        if (cycles < 1 || t.length != 3) {
-            throw new IllegalArgumentException("usage: PgFailoverBenchmark [cycles >= 1] [lease/renew/retry seconds]");
+        Set<String> scenarios = Set.of((args.length > 2 ? args[2] : "crash,partition,switchover").split(","));
+        if (cycles < 1 || t.length != 3 || !Set.of("crash", "partition", "switchover").containsAll(scenarios)) {
+            throw new IllegalArgumentException("usage: PgFailoverBenchmark [cycles >= 1] [lease/renew/retry seconds]"
+                    + " [scenarios: crash,partition,switchover]");
         }
         try (var unused = new Closer()) {
             PgFailoverBenchmark b = new PgFailoverBenchmark(cycles, Duration.ofSeconds(Long.parseLong(t[0])),
-                    Duration.ofSeconds(Long.parseLong(t[1])), Duration.ofSeconds(Long.parseLong(t[2])));
+                    Duration.ofSeconds(Long.parseLong(t[1])), Duration.ofSeconds(Long.parseLong(t[2])), scenarios);
             try {
                 b.run();
             } finally {
@@ -104,18 +112,33 @@ public final class PgFailoverBenchmark {
         }
         int p = awaitSettled(-1);
         try (WriteProbe load = new WriteProbe(pg, pg.member(p))) {
-            List<double[]> crash = new ArrayList<>();
-            for (int c = 1; c <= cycles; c++) {
-                p = awaitSettled(-1);
-                crash.add(crashCycle(load, p, c));
+            if (scenarios.contains("switchover")) {
+                List<double[]> switchover = new ArrayList<>();
+                for (int c = 1; c <= cycles; c++) {
+                    p = awaitSettled(-1);
+                    switchover.add(switchoverCycle(load, p, c));
+                }
+                System.out.printf(Locale.ROOT, "BENCH scenario=pg-switchover timing=%s cycles=%d ms_p50=%.1f "
+                        + "ms_max=%.1f lost_acked=%d split_brain_ms=%.1f%n", timing(), switchover.size(),
+                        pct(switchover, 0, 50), pct(switchover, 0, 100), (long) sum(switchover, 1),
+                        pct(switchover, 2, 100));
             }
-            summary("pg-crash", crash);
-            List<double[]> partition = new ArrayList<>();
-            for (int c = 1; c <= cycles; c++) {
-                p = awaitSettled(-1);
-                partition.add(partitionCycle(load, p, c));
+            if (scenarios.contains("crash")) {
+                List<double[]> crash = new ArrayList<>();
+                for (int c = 1; c <= cycles; c++) {
+                    p = awaitSettled(-1);
+                    crash.add(crashCycle(load, p, c));
+                }
+                summary("pg-crash", crash);
             }
-            summaryPartition(partition);
+            if (scenarios.contains("partition")) {
+                List<double[]> partition = new ArrayList<>();
+                for (int c = 1; c <= cycles; c++) {
+                    p = awaitSettled(-1);
+                    partition.add(partitionCycle(load, p, c));
+                }
+                summaryPartition(partition);
+            }
         } finally {
             watch.close();
         }
@@ -141,6 +164,24 @@ public final class PgFailoverBenchmark {
                 timing(), cycle, p, q, rto, leaseLeftMs, r[1], lost, splitBrain);
         start(p); // the old member comes back and rejoins as a standby
         return r;
+    }
+
+    /** request→first ack on the target, lostAcked, splitBrain. */
+    private double[] switchoverCycle(WriteProbe load, int p, int cycle) {
+        sleep(1_000);
+        long asked = System.nanoTime();
+        SwitchoverResult done = agents[p].switchover(java.util.Optional.empty(), Duration.ofSeconds(30));
+        int q = Integer.parseInt(done.to().substring(3));
+        WriteProbe.Ack first = awaitFirstAck(load, done.to(), asked);
+        double ms = (first.ackedNanos() - asked) / 1e6;
+        long oldLast = load.lastBy("pg-" + p).map(WriteProbe.Ack::ackedNanos).orElse(asked);
+        double splitBrain = Math.max(0, (oldLast - first.sentNanos()) / 1e6);
+        Set<Long> rows = WriteProbe.rowsOn(pg.member(q));
+        long lost = load.acksBy("pg-" + p).stream().filter(a -> !rows.contains(a.id())).count();
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-switchover-cycle timing=%s cycle=%d from=pg-%d to=pg-%d "
+                + "ms=%.1f agent_ms=%d lost_acked=%d split_brain_ms=%.1f%n", timing(), cycle, p, q, ms,
+                done.elapsedMs(), lost, splitBrain);
+        return new double[] {ms, lost, splitBrain};
     }
 
     /** cut→old last ack, cut→new first ack, splitBrain. */
