@@ -75,11 +75,13 @@ public final class Agent implements AutoCloseable {
     private volatile dev.leasehold.postgres.Rewind.Result lastRejoin;
     private final Object switchLock = new Object();
     private final HandoverRequests requests;
+    private final SyncKeeper sync;
 
     private long heartbeat;
     private long lastPublishNanos;
     private MemberStatus lastPublished;
     private long termAnnounced = -1;
+    private long termSynced = -1;
     private long lastSlotsNanos;
     private Step failedStep;
     private long retryStepAtNanos;
@@ -103,6 +105,7 @@ public final class Agent implements AutoCloseable {
         this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-watchdog-" + name));
         this.maintenance = Executors.newSingleThreadExecutor(daemon("leasehold-agent-slots-" + name));
         this.requests = new HandoverRequests(name);
+        this.sync = config.synchronous().map(m -> new SyncKeeper(name, m)).orElse(null);
         this.http = config.httpPort() >= 0 ? new AgentHttp(this, config.httpPort()) : null;
     }
 
@@ -279,6 +282,9 @@ public final class Agent implements AutoCloseable {
                 a.put(ClusterView.SWITCHOVER_REQUEST, ""); // acted on once: cleared with the next write
             }
         }
+        if (holds && sync != null) {
+            sync.toPublish().ifPresent(set -> a.put(SyncSet.ANNOTATION, set.write()));
+        }
         leaseAnnotations = Map.copyOf(a);
     }
 
@@ -356,6 +362,10 @@ public final class Agent implements AutoCloseable {
         if (CommitHold.clearLeftover(pg)) {
             LOG.info("{}: cleared a commit hold left by an earlier term", name);
         }
+        if (sync != null) {
+            sync.reset(pg, view.lease().syncSet()); // synchronous mode: commits wait until the set is in place
+            termSynced = l.term();
+        }
         PostgresInstance.PromoteResult r = pg.promote(config.operationTimeout());
         MemberStatus s = probe.sample(heartbeat);
         own = s;
@@ -372,6 +382,14 @@ public final class Agent implements AutoCloseable {
             publish(s);
             view.previousHolder().filter(p -> !p.equals(name)).ifPresent(publisher::labelReplica);
             publisher.event("Primary", name + " is primary for term " + l.term() + " on timeline " + s.timeline());
+        }
+        if (sync != null && !holding) {
+            if (termSynced != l.term()) {
+                termSynced = l.term();
+                sync.reset(pg, view.lease().syncSet());
+            }
+            sync.step(pg, view.others(), config.rules().statusTtl(), view.lease().syncSet())
+                    .ifPresent(change -> LOG.info("{}: synchronous mode: {}", name, change));
         }
         long now = System.nanoTime();
         if (now - lastSlotsNanos >= config.statusInterval().toNanos() && (slotWork == null || slotWork.isDone())) {
@@ -396,7 +414,11 @@ public final class Agent implements AutoCloseable {
             LOG.info("{}: renews are failing: commits now wait (synchronous_standby_names = {})", name,
                     CommitHold.NAME);
         } else {
-            CommitHold.lift(pg);
+            if (sync != null) {
+                sync.restore(pg);
+            } else {
+                CommitHold.lift(pg);
+            }
             holding = false;
             LOG.info("{}: renews succeed again: commits no longer wait", name);
         }

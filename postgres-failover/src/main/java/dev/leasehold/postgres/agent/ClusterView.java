@@ -53,6 +53,7 @@ final class ClusterView implements AutoCloseable {
     private Optional<String> systemId = Optional.empty();
     private Optional<LeaseView.Published> published = Optional.empty();
     private Optional<String> successor = Optional.empty();
+    private Optional<SyncSet> syncSet = Optional.empty();
     private Optional<String> preferredHolder = Optional.empty();
     private String switchoverRequest = "";
     private long term;
@@ -110,6 +111,15 @@ final class ClusterView implements AutoCloseable {
                 .filter(s -> !s.isBlank());
         successor = Optional.ofNullable(a.get(SUCCESSOR)).filter(s -> !s.isBlank()).or(() -> preferredHolder);
         switchoverRequest = Objects.toString(a.get(SWITCHOVER_REQUEST), "");
+        String sync = a.get(SyncSet.ANNOTATION);
+        try {
+            syncSet = sync == null || sync.isBlank() ? Optional.empty() : Optional.of(SyncSet.read(sync));
+        } catch (IllegalArgumentException e) {
+            // unreadable: no member can prove it holds every acknowledged commit, so none may take over
+            LOG.warn("Lease {}: annotation {} is unreadable, counting it as an empty synchronous set: {}",
+                    lease.getMetadata().getName(), SyncSet.ANNOTATION, e.getMessage());
+            syncSet = Optional.of(new SyncSet("ANY", 0, java.util.List.of(), false));
+        }
         Integer transitions = lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
         term = transitions == null ? 0 : transitions;
         try {
@@ -172,7 +182,7 @@ final class ClusterView implements AutoCloseable {
             long expiry = leaseChangedNanos + leaseDuration.toNanos();
             free = Duration.ofNanos(Math.max(0, now - expiry));
         }
-        return new LeaseView(Optional.of(holder), free, systemId, published, successor);
+        return new LeaseView(Optional.of(holder), free, systemId, published, successor, syncSet);
     }
 
     /** The Lease's term (its transition count) as last seen. */

@@ -113,6 +113,10 @@ public final class Decider {
             return closed("PostgreSQL is " + own.role() + (own.healthy() ? "" : ", unhealthy"));
         }
         Lsn mine = own.position().orElse(Lsn.ZERO);
+        Optional<String> unproven = s.lease().syncSet().flatMap(set -> synchronousRefusal(s, set, rules));
+        if (unproven.isPresent()) {
+            return closed(unproven.get());
+        }
         Optional<LeaseView.Published> published = s.lease().published();
         boolean lagging = false;
         String lagNote = "";
@@ -170,6 +174,47 @@ public final class Decider {
         }
         return new Gate(true, "eligible: healthy standby at " + mine + " on timeline " + own.timeline(),
                 Optional.empty());
+    }
+
+    /**
+     * Synchronous mode: only a member that can prove it holds every acknowledged commit may take over. Each commit
+     * is on {@code count} members of the published set of N; a candidate must be in the set, must have seen the
+     * fresh positions of N − count + 1 set members (itself included: then one of them holds every commit), and
+     * must be the most advanced of those.
+     */
+    private static Optional<String> synchronousRefusal(Snapshot s, SyncSet set, DecisionRules rules) {
+        MemberStatus own = s.own();
+        if (s.lease().held() && s.lease().holder().equals(Optional.of(own.name()))) {
+            return Optional.empty();
+        }
+        if (set.empty()) {
+            return Optional.of("synchronous mode: the published synchronous set is empty (the primary went"
+                    + " asynchronous): no member is known to hold every acknowledged commit; waiting");
+        }
+        if (!set.members().contains(own.name())) {
+            return Optional.of("synchronous mode: not in the published synchronous set " + set.members()
+                    + ": may lack acknowledged commits; waiting");
+        }
+        Lsn mine = own.position().orElse(Lsn.ZERO);
+        int seen = 1;
+        for (String m : set.members()) {
+            Observed o = s.others().get(m);
+            if (m.equals(own.name()) || o == null || o.age().compareTo(rules.statusTtl()) > 0
+                    || o.status().position().isEmpty()) {
+                continue;
+            }
+            seen++;
+            if (o.status().position().get().compareTo(mine) > 0) {
+                return Optional.of("synchronous mode: set member " + m + " is further ahead ("
+                        + o.status().position().get() + " > " + mine + "): deferring to it");
+            }
+        }
+        if (seen < set.readQuorum()) {
+            return Optional.of("synchronous mode: saw the positions of " + seen + " of the " + set.readQuorum()
+                    + " set members needed (set " + set.members() + ", " + set.count() + " confirm each commit,"
+                    + " R + W > N): cannot prove this member holds every acknowledged commit; waiting");
+        }
+        return Optional.empty();
     }
 
     private static boolean ahead(MemberStatus other, MemberStatus own) {
