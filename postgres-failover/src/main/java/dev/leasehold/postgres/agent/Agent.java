@@ -501,7 +501,7 @@ public final class Agent implements AutoCloseable {
      * to end the term), on a thread of its own.
      */
     private void handOverIfAsked(Leadership l) {
-        requests.term(l.term(), view.preferredHolder());
+        requests.term(l.term(), view.preferredHolder(), view.switchoverRequest());
         requests.next(view.switchoverRequest(), view.preferredHolder(), java.time.Instant.now()).ifPresent(to -> {
             Thread t = new Thread(() -> {
                 try {

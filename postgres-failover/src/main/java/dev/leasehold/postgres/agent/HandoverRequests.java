@@ -26,12 +26,15 @@ final class HandoverRequests {
     /**
      * Notes the term this member leads: a preferred holder already on the Lease when the term begins is left over
      * from the release before it (an acquisition keeps a preferred holder that is not the acquirer), not a request
-     * to this term. Limit: a request naming that same member during the term is then not seen as new.
+     * to this term; likewise a switchover request already in the Lease was meant for the term before (the new
+     * primary clears it with its renews, so it is not acted on again). Limit: a request naming that same member
+     * during the term, or written between the acquisition and the first loop tick of the term, is not seen.
      */
-    void term(long current, Optional<String> preferredHolder) {
+    void term(long current, Optional<String> preferredHolder, String requestText) {
         if (current != term) {
             term = current;
             handledPreferred = preferredHolder.orElse("");
+            handledRequest = requestText;
         }
     }
 

@@ -62,11 +62,23 @@ class HandoverRequestsTest {
     }
 
     @Test
+    void aSwitchoverRequestAlreadyOnTheLeaseWhenTheTermBeganIsClearedNotActedOn() {
+        HandoverRequests r = new HandoverRequests("pg-0");
+        String old = request(null, NOW);
+        r.term(7, Optional.empty(), old);
+        assertThat(r.handled(old)).as("cleared by the new primary's renews").isTrue();
+        assertThat(r.next(old, Optional.empty(), NOW)).isEmpty();
+        String fresh = request("pg-1", NOW);
+        assertThat(r.next(fresh, Optional.empty(), NOW)).as("a request made during the term")
+                .contains(Optional.of("pg-1"));
+    }
+
+    @Test
     void aPreferredHolderLeftOnTheLeaseWhenTheTermBeganIsNoRequest() {
         HandoverRequests r = new HandoverRequests("pg-0");
-        r.term(5, Optional.of("pg-1"));
+        r.term(5, Optional.of("pg-1"), "");
         assertThat(r.next("", Optional.of("pg-1"), NOW)).isEmpty();
-        r.term(5, Optional.of("pg-2"));
+        r.term(5, Optional.of("pg-2"), "");
         assertThat(r.next("", Optional.of("pg-2"), NOW)).as("set during the term").contains(Optional.of("pg-2"));
     }
 
