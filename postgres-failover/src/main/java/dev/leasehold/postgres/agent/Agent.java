@@ -44,7 +44,6 @@ public final class Agent implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(20);
     private static final Duration STEP_BACKOFF = Duration.ofSeconds(1);
-    private static final Duration FOLLOW_TIMEOUT = Duration.ofSeconds(10);
 
     private final AgentConfig config;
     private final PostgresInstance pg;
@@ -75,6 +74,7 @@ public final class Agent implements AutoCloseable {
     private volatile dev.leasehold.postgres.Rewind.Result lastRejoin;
     private final Object switchLock = new Object();
     private final HandoverRequests requests;
+    private final Following following;
     private final SyncKeeper sync;
 
     private long heartbeat;
@@ -86,8 +86,6 @@ public final class Agent implements AutoCloseable {
     private Step failedStep;
     private long retryStepAtNanos;
     private String lastFailure = "";
-    private String followTarget;
-    private long followSinceNanos;
 
     private Agent(AgentConfig config) {
         this.config = config;
@@ -105,6 +103,7 @@ public final class Agent implements AutoCloseable {
         this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-watchdog-" + name));
         this.maintenance = Executors.newSingleThreadExecutor(daemon("leasehold-agent-slots-" + name));
         this.requests = new HandoverRequests(name);
+        this.following = new Following(pg, config, fenceLock);
         this.sync = config.synchronous().map(m -> new SyncKeeper(name, m)).orElse(null);
         this.http = config.httpPort() >= 0 ? new AgentHttp(this, config.httpPort()) : null;
     }
@@ -229,9 +228,7 @@ public final class Agent implements AutoCloseable {
         if (s.role() == Role.PRIMARY) {
             pgWritable = true;
         }
-        if (s.upstream().isPresent() && s.upstream().get().equals(followTarget)) {
-            followSinceNanos = System.nanoTime();
-        }
+        following.sampled(s);
         Leadership l = leadership;
         Optional<Snapshot.Term> term = l == null ? Optional.empty()
                 : Optional.of(new Snapshot.Term(l.term(), l.isValid(), l.validFor()));
@@ -318,7 +315,8 @@ public final class Agent implements AutoCloseable {
             }
             case RESTART -> attempt(Step.RESTART, () -> pg.start(config.operationTimeout()));
             case RELEASE -> release(d.reason());
-            case FOLLOW -> upstream(d).ifPresent(u -> attempt(Step.FOLLOW, () -> follow(d.target().get(), u)));
+            case FOLLOW -> upstream(d).ifPresent(u -> attempt(Step.FOLLOW,
+                    () -> following.follow(d.target().get(), u)));
             case REJOIN -> upstream(d).ifPresent(u -> attempt(Step.REJOIN, () -> {
                 lastRejoin = pg.rejoin(u, config.operationTimeout());
                 LOG.info("{}: rejoined {}: {} ({})", name, d.target().get(), lastRejoin.outcome(),
@@ -424,35 +422,6 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /**
-     * Points the standby at the holder and lets it connect; the next ticks see it stream. If it still does not
-     * stream from a reachable primary after {@code followTimeout}, its WAL has most likely diverged: it is
-     * stopped, and the next step rejoins it (rewind or re-clone).
-     */
-    private void follow(String target, PostgresInstance upstream) {
-        long now = System.nanoTime();
-        if (!target.equals(followTarget)) {
-            pg.pointAt(upstream, config.operationTimeout());
-            followTarget = target;
-            followSinceNanos = now;
-            return;
-        }
-        if (now - followSinceNanos < FOLLOW_TIMEOUT.toNanos()) {
-            return;
-        }
-        followSinceNanos = now;
-        if (upstream.status().state() == dev.leasehold.postgres.PostgresStatus.State.PRIMARY) {
-            LOG.info("{}: not streaming from {} after {}: stopping to rejoin it (rewind or re-clone)", name,
-                    target, FOLLOW_TIMEOUT);
-            followTarget = null;
-            synchronized (fenceLock) {
-                pg.fence(config.fenceTimeout());
-            }
-        } else {
-            pg.pointAt(upstream, config.operationTimeout());
-        }
-    }
-
     /** Fences, then resigns the term (the elector releases the Lease and stays away for one lease duration). */
     private void release(String why) {
         if (pg.isRunning()) {
@@ -531,17 +500,8 @@ public final class Agent implements AutoCloseable {
         return d.target().flatMap(view::status).map(this::instance);
     }
 
-    /** A member's PostgreSQL, reached with this member's credentials, from its published host and port. */
     private PostgresInstance instance(MemberStatus s) {
-        {
-            var c = pg.config();
-            var b = PostgresInstance.builder().name(s.name()).host(s.host()).port(s.port()).database(c.database())
-                    .superuser(c.superuser()).replication(c.replication()).binDir(c.binDir())
-                    .passfile(c.passfile()).logFile(c.logFile()).connectTimeout(c.connectTimeout())
-                    .statementTimeout(c.statementTimeout());
-            c.osUser().ifPresent(b::osUser);
-            return b.build();
-        }
+        return following.reach(s);
     }
 
     private Optional<String> memberAt(String host, int port) {
