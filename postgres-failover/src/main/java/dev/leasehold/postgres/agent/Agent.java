@@ -244,6 +244,9 @@ public final class Agent implements AutoCloseable {
                 || !before.target().equals(d.target())) {
             if (d.step() == Step.REFUSE) {
                 LOG.error("{}: {}", name, d.reason());
+            } else if (!d.mayAcquire() && !lease.held() && d.reason().contains("synchronous mode:")) {
+                LOG.warn("{}: may not take over: {}", name, d.reason());
+                publisher.event("FailoverBlocked", d.reason()); // no member may promote: say why
             } else {
                 LOG.info("{}: {} (may acquire: {}): {}", name, d.step(), d.mayAcquire(), d.reason());
             }

@@ -205,8 +205,8 @@ public final class Decider {
             }
             seen++;
             if (o.status().position().get().compareTo(mine) > 0) {
-                return Optional.of("synchronous mode: set member " + m + " is further ahead ("
-                        + o.status().position().get() + " > " + mine + "): deferring to it");
+                return Optional.of("deferring to synchronous set member " + m + ", further ahead ("
+                        + o.status().position().get() + " > " + mine + ")");
             }
         }
         if (seen < set.readQuorum()) {

@@ -91,6 +91,12 @@ class AgentSynchronousTest {
             assertThat(f.primary()).as("nobody promotes").isEmpty();
             assertThat(f.agents[2].lastDecision().orElseThrow().mayAcquire()).isFalse();
             assertThat(f.get(2, "/status").body()).contains("synchronous set is empty");
+            await().atMost(SETTLE).untilAsserted(() -> assertThat(f.admin.v1().events().inNamespace(AgentFixture.NS)
+                    .list().getItems()).anySatisfy(e -> {
+                        assertThat(e.getReason()).isEqualTo("FailoverBlocked");
+                        assertThat(e.getInvolvedObject().getName()).isEqualTo("pg-2");
+                        assertThat(e.getMessage()).contains("synchronous set is empty");
+                    }));
         }
     }
 }
