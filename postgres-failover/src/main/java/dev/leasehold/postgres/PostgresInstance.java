@@ -208,6 +208,8 @@ public final class PostgresInstance {
                 }
                 c.setAutoCommit(false);
                 s.execute("SET TRANSACTION READ WRITE");
+                // the check is about this server's writability, not replication: it must not wait for standbys
+                s.execute("SET LOCAL synchronous_commit = local");
                 s.execute("SELECT pg_current_xact_id()");
                 c.commit();
                 c.setAutoCommit(true);

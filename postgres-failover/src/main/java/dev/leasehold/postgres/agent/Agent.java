@@ -44,7 +44,6 @@ public final class Agent implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(20);
     private static final Duration STEP_BACKOFF = Duration.ofSeconds(1);
-    private static final Duration FOLLOW_TIMEOUT = Duration.ofSeconds(10);
 
     private final AgentConfig config;
     private final PostgresInstance pg;
@@ -67,8 +66,6 @@ public final class Agent implements AutoCloseable {
     private volatile java.util.function.Supplier<String> metricsText;
 
     private volatile Leadership leadership;
-    private volatile long lastRenewStartNanos;
-    private volatile long lastWriteStartNanos;
     private volatile Optional<String> gateRefusal = Optional.of("starting");
     private volatile Map<String, String> leaseAnnotations = Map.of();
     private volatile boolean pgWritable;
@@ -76,17 +73,22 @@ public final class Agent implements AutoCloseable {
     private volatile Decision lastDecision;
     private volatile long lastTickEndNanos = System.nanoTime();
     private volatile boolean holding;
+    private volatile String switchingTo;
+    private volatile dev.leasehold.postgres.Rewind.Result lastRejoin;
+    private final Object switchLock = new Object();
+    private final HandoverRequests requests;
+    private final Following following;
+    private final SyncKeeper sync;
 
     private long heartbeat;
     private long lastPublishNanos;
     private MemberStatus lastPublished;
     private long termAnnounced = -1;
+    private long termSynced = -1;
     private long lastSlotsNanos;
     private Step failedStep;
     private long retryStepAtNanos;
     private String lastFailure = "";
-    private String followTarget;
-    private long followSinceNanos;
 
     private Agent(AgentConfig config, AgentListener listener) {
         this.config = config;
@@ -100,12 +102,14 @@ public final class Agent implements AutoCloseable {
         this.view = new ClusterView(config.client(), config.namespace(), config.cluster(), name, System::nanoTime);
         this.publisher = new PodPublisher(config.client(), config.namespace(), name, config.roleLabels(),
                 callTimeout());
-        this.view.onOwnWrite(() -> lastRenewStartNanos = Math.max(lastRenewStartNanos, lastWriteStartNanos));
         this.probe = new LocalProbe(config, System::nanoTime, this::memberAt);
         this.slots = new SlotKeeper(config.leaseDuration().multipliedBy(30), System::nanoTime);
         this.loop = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-" + name));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-watchdog-" + name));
         this.maintenance = Executors.newSingleThreadExecutor(daemon("leasehold-agent-slots-" + name));
+        this.requests = new HandoverRequests(name);
+        this.following = new Following(pg, config, fenceLock);
+        this.sync = config.synchronous().map(m -> new SyncKeeper(name, m)).orElse(null);
         this.http = config.httpPort() >= 0 ? new AgentHttp(this, config.httpPort()) : null;
     }
 
@@ -142,12 +146,8 @@ public final class Agent implements AutoCloseable {
         return third.compareTo(Duration.ofSeconds(2)) < 0 ? third : Duration.ofSeconds(2);
     }
 
-    /**
-     * Called by the lock at the start of each of its writes: notes the instant (a renew's start, once the write is
-     * seen to have landed) and returns the cached annotations; never touches PostgreSQL.
-     */
+    /** Called by the lock at the start of each of its writes: the cached annotations; never touches PostgreSQL. */
     private Map<String, String> annotationsForWrite() {
-        lastWriteStartNanos = System.nanoTime();
         return leaseAnnotations;
     }
 
@@ -158,13 +158,11 @@ public final class Agent implements AutoCloseable {
         dev.leasehold.core.LeaderElectorBuilder b = LeaderElector.builder();
         listener.electorListener().ifPresent(b::listener);
         LeaderElector built = b
-                .lock(new GatedLock(lock, () -> gateRefusal, () -> abandoned))
+                .lock(new GatedLock(lock, () -> gateRefusal, () -> abandoned, this::successorRefusal))
                 .leaseDuration(config.leaseDuration()).renewDeadline(config.renewDeadline())
                 .retryPeriod(config.retryPeriod()).maxClockDrift(config.maxClockDrift()).callTimeout(callTimeout())
                 .releaseOnClose(true)
                 .onStartedLeading(l -> {
-                    // the acquisition started at most one call timeout ago; its exact start comes with onLockCall
-                    lastRenewStartNanos = Math.max(lastRenewStartNanos, System.nanoTime() - callTimeout().toNanos());
                     leadership = l;
                     if (!closed.get()) {
                         try {
@@ -183,6 +181,15 @@ public final class Agent implements AutoCloseable {
         return built;
     }
 
+    /** Whether this member may take a release that names it as successor: a healthy standby, not nofailover. */
+    private Optional<String> successorRefusal() {
+        MemberStatus s = own;
+        if (s != null && s.healthyReplica() && !s.noFailover() && switchingTo == null) {
+            return Optional.empty();
+        }
+        return Optional.of(gateRefusal.orElse("not a healthy standby that may take over"));
+    }
+
     // ------------------------------------------------------------------ watchdog
 
     /** Fences a writable server whose term is gone or about to end. Runs every 20 ms and on stopped-leading. */
@@ -194,21 +201,10 @@ public final class Agent implements AutoCloseable {
         if (l == null || !l.isValid()) {
             fence(l == null ? "writable without a term" : "term " + l.term() + " is no longer valid");
         } else if (!config.rules().fenceBelow().isZero()
-                && remaining().compareTo(config.rules().fenceBelow()) <= 0) {
-            fence("term " + l.term() + " has " + remaining() + " left, below fenceBelow "
+                && l.validFor().compareTo(config.rules().fenceBelow()) <= 0) {
+            fence("term " + l.term() + " has " + l.validFor() + " left, below fenceBelow "
                     + config.rules().fenceBelow());
         }
-    }
-
-    /**
-     * The agent's own estimate of the time its term has left: renewDeadline from the start of the last write seen
-     * to land (a renew's start as the lock began it, a little after the elector did, so the estimate may run late
-     * by that gap). Used to make commits wait early; the fence at the deadline itself follows
-     * {@link Leadership#isValid()}.
-     */
-    private Duration remaining() {
-        long left = config.renewDeadline().toNanos() - (System.nanoTime() - lastRenewStartNanos);
-        return Duration.ofNanos(Math.max(0, left));
     }
 
     private void fence(String why) {
@@ -248,28 +244,38 @@ public final class Agent implements AutoCloseable {
         if (s.role() == Role.PRIMARY) {
             pgWritable = true;
         }
-        if (s.upstream().isPresent() && s.upstream().get().equals(followTarget)) {
-            followSinceNanos = System.nanoTime();
-        }
+        following.sampled(s);
         Leadership l = leadership;
         Optional<Snapshot.Term> term = l == null ? Optional.empty()
-                : Optional.of(new Snapshot.Term(l.term(), l.isValid(), remaining()));
+                : Optional.of(new Snapshot.Term(l.term(), l.isValid(), l.validFor()));
         LeaseView lease = view.lease();
         updateLeaseAnnotations(s, l, lease);
         Decision d = Decider.decide(new Snapshot(s, probe.unhealthyFor(), term, lease, view.others()),
                 config.rules());
-        gateRefusal = d.mayAcquire() ? Optional.empty() : Optional.of(d.reason());
+        String switching = switchingTo;
+        gateRefusal = switching != null ? Optional.of("handing over to " + switching)
+                : d.mayAcquire() ? Optional.empty() : Optional.of(d.reason());
         Decision before = lastDecision;
         if (before == null || before.step() != d.step() || before.mayAcquire() != d.mayAcquire()
                 || !before.target().equals(d.target())) {
             if (d.step() == Step.REFUSE) {
                 LOG.error("{}: {}", name, d.reason());
+            } else if (!d.mayAcquire() && !lease.held() && d.reason().contains("synchronous mode:")) {
+                LOG.warn("{}: may not take over: {}", name, d.reason());
+                publisher.event("FailoverBlocked", d.reason()); // no member may promote: say why
             } else {
                 LOG.info("{}: {} (may acquire: {}): {}", name, d.step(), d.mayAcquire(), d.reason());
             }
         }
         lastDecision = d;
+        if (switching != null) {
+            publishIfDue(own); // the switchover drives PostgreSQL until it ends
+            return;
+        }
         act(d, s, l);
+        if (l != null && l.isValid() && s.role() == Role.PRIMARY) {
+            handOverIfAsked(l);
+        }
         publishIfDue(own);
     }
 
@@ -283,6 +289,19 @@ public final class Agent implements AutoCloseable {
             a.put(ClusterView.POSITION, s.position().get().toString());
         }
         history.carry(l != null && l.isValid() ? l.term() : -1, a);
+        // the release of a switchover names the target; a holder's renews clear a name served before
+        String switching = switchingTo;
+        boolean holds = l != null && l.isValid();
+        if (switching != null || holds) {
+            a.put(ClusterView.SUCCESSOR, switching == null ? "" : switching);
+            String request = view.switchoverRequest();
+            if (requests.handled(request)) {
+                a.put(ClusterView.SWITCHOVER_REQUEST, ""); // acted on once: cleared with the next write
+            }
+        }
+        if (holds && sync != null) {
+            sync.toPublish().ifPresent(set -> a.put(SyncSet.ANNOTATION, set.write()));
+        }
         leaseAnnotations = Map.copyOf(a);
     }
 
@@ -316,9 +335,14 @@ public final class Agent implements AutoCloseable {
             }
             case RESTART -> attempt(Step.RESTART, () -> pg.start(config.operationTimeout()));
             case RELEASE -> release(d.reason());
-            case FOLLOW -> upstream(d).ifPresent(u -> attempt(Step.FOLLOW, () -> follow(d.target().get(), u)));
-            case REJOIN -> upstream(d).ifPresent(u -> attempt(Step.REJOIN,
-                    () -> listener.onRejoined(pg.rejoin(u, config.operationTimeout()).outcome().toString())));
+            case FOLLOW -> upstream(d).ifPresent(u -> attempt(Step.FOLLOW,
+                    () -> following.follow(d.target().get(), u)));
+            case REJOIN -> upstream(d).ifPresent(u -> attempt(Step.REJOIN, () -> {
+                lastRejoin = pg.rejoin(u, config.operationTimeout());
+                LOG.info("{}: rejoined {}: {} ({})", name, d.target().get(), lastRejoin.outcome(),
+                        lastRejoin.reason());
+                listener.onRejoined(lastRejoin.outcome().toString());
+            }));
             case CLONE -> upstream(d).ifPresent(u -> attempt(Step.CLONE, () -> {
                 pg.cloneFrom(u, config.operationTimeout());
                 pg.start(config.operationTimeout());
@@ -358,6 +382,10 @@ public final class Agent implements AutoCloseable {
         if (CommitHold.clearLeftover(pg)) {
             LOG.info("{}: cleared a commit hold left by an earlier term", name);
         }
+        if (sync != null) {
+            sync.reset(pg, view.lease().syncSet()); // synchronous mode: commits wait until the set is in place
+            termSynced = l.term();
+        }
         PostgresInstance.PromoteResult r = pg.promote(config.operationTimeout());
         MemberStatus s = probe.sample(heartbeat);
         own = s;
@@ -376,6 +404,14 @@ public final class Agent implements AutoCloseable {
             publish(s);
             view.previousHolder().filter(p -> !p.equals(name)).ifPresent(publisher::labelReplica);
             publisher.event("Primary", name + " is primary for term " + l.term() + " on timeline " + s.timeline());
+        }
+        if (sync != null && !holding) {
+            if (termSynced != l.term()) {
+                termSynced = l.term();
+                sync.reset(pg, view.lease().syncSet());
+            }
+            sync.step(pg, view.others(), config.rules().statusTtl(), view.lease().syncSet())
+                    .ifPresent(change -> LOG.info("{}: synchronous mode: {}", name, change));
         }
         long now = System.nanoTime();
         if (now - lastSlotsNanos >= config.statusInterval().toNanos() && (slotWork == null || slotWork.isDone())) {
@@ -400,68 +436,97 @@ public final class Agent implements AutoCloseable {
             LOG.info("{}: renews are failing: commits now wait (synchronous_standby_names = {})", name,
                     CommitHold.NAME);
         } else {
-            CommitHold.lift(pg);
+            if (sync != null) {
+                sync.restore(pg);
+            } else {
+                CommitHold.lift(pg);
+            }
             holding = false;
             LOG.info("{}: renews succeed again: commits no longer wait", name);
         }
     }
 
-    /**
-     * Points the standby at the holder and lets it connect; the next ticks see it stream. If it still does not
-     * stream from a reachable primary after {@code followTimeout}, its WAL has most likely diverged: it is
-     * stopped, and the next step rejoins it (rewind or re-clone).
-     */
-    private void follow(String target, PostgresInstance upstream) {
-        long now = System.nanoTime();
-        if (!target.equals(followTarget)) {
-            pg.pointAt(upstream, config.operationTimeout());
-            followTarget = target;
-            followSinceNanos = now;
-            return;
-        }
-        if (now - followSinceNanos < FOLLOW_TIMEOUT.toNanos()) {
-            return;
-        }
-        followSinceNanos = now;
-        if (upstream.status().state() == dev.leasehold.postgres.PostgresStatus.State.PRIMARY) {
-            LOG.info("{}: not streaming from {} after {}: stopping to rejoin it (rewind or re-clone)", name,
-                    target, FOLLOW_TIMEOUT);
-            followTarget = null;
-            synchronized (fenceLock) {
-                pg.fence(config.fenceTimeout());
-            }
-        } else {
-            pg.pointAt(upstream, config.operationTimeout());
-        }
-    }
-
+    /** Fences, then resigns the term (the elector releases the Lease and stays away for one lease duration). */
     private void release(String why) {
         if (pg.isRunning()) {
             fence(why);
         }
-        LeaderElector old = elector.get();
-        LeaderElector next = newElector();
         LOG.info("{}: releasing the Lease: {}", name, why);
-        old.close();
-        if (closed.get()) {
-            return;
+        if (elector.get().resign(config.leaseDuration())) {
+            publisher.event("Released", why);
         }
-        elector.set(next);
-        next.start();
-        publisher.event("Released", why);
+    }
+
+    // ------------------------------------------------------------------ switchover
+
+    /**
+     * Hands the primary role over to {@code to} (or the best standby) with no acknowledged commit lost and no
+     * rewind; see {@link Switchover}. Returns once the target holds the Lease and accepts writes.
+     *
+     * @throws SwitchoverException when this member is not the primary, the target is unknown or cannot take over,
+     *     or the handover did not finish within {@code timeout}
+     */
+    public SwitchoverResult switchover(Optional<String> to, Duration timeout) {
+        synchronized (switchLock) {
+            try {
+                SwitchoverResult r = new Switchover(switchoverHost()).run(to, timeout, t -> {
+                    switchingTo = t;
+                    gateRefusal = Optional.of("handing over to " + t); // before the release, not at the next tick
+                });
+                publisher.event("Switchover", r.from() + " handed over to " + r.to() + " in " + r.elapsedMs()
+                        + " ms (term " + r.term() + ")");
+                listener.onSwitchover(r.from(), r.to(), Duration.ofMillis(r.elapsedMs()));
+                return r;
+            } finally {
+                switchingTo = null;
+                loop.execute(this::tickSafely);
+            }
+        }
+    }
+
+    /** The member whose last rejoin this was, and how it went (rewind, re-clone or neither). */
+    public Optional<dev.leasehold.postgres.Rewind.Result> lastRejoin() {
+        return Optional.ofNullable(lastRejoin);
+    }
+
+    /**
+     * A primary honours a switchover request in the Lease (annotation {@value ClusterView#SWITCHOVER_REQUEST},
+     * younger than a minute, acted on once) and a {@code spec.preferredHolder} naming another member (a request
+     * to end the term), on a thread of its own.
+     */
+    private void handOverIfAsked(Leadership l) {
+        requests.term(l.term(), view.preferredHolder(), view.switchoverRequest());
+        requests.next(view.switchoverRequest(), view.preferredHolder(), java.time.Instant.now()).ifPresent(to -> {
+            Thread t = new Thread(() -> {
+                try {
+                    switchover(to, config.switchoverTimeout());
+                } catch (SwitchoverException e) {
+                    LOG.warn("{}: requested switchover failed: {}", name, e.getMessage());
+                }
+            }, "leasehold-agent-switchover-" + name);
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    private Switchover.Host switchoverHost() {
+        return new Switchover.Host(name, () -> isWritablePrimary() ? leadership() : Optional.empty(), this::leader,
+                config.rules().statusTtl(), this::fence, pg.config().dataDir().orElseThrow(), this::instance,
+                successor -> {
+                    updateLeaseAnnotations(own, leadership, view.lease()); // the release carries the successor
+                    // no backoff: the stopped server keeps the gate shut until it streams from the successor, and
+                    // a backoff would keep this member from taking a handover back soon after
+                    return elector.get().resign(Duration.ZERO, successor);
+                }, view);
     }
 
     /** The holder's PostgreSQL, reached with this member's credentials, from its published host and port. */
     private Optional<PostgresInstance> upstream(Decision d) {
-        return d.target().flatMap(view::status).map(s -> {
-            var c = pg.config();
-            var b = PostgresInstance.builder().name(s.name()).host(s.host()).port(s.port()).database(c.database())
-                    .superuser(c.superuser()).replication(c.replication()).binDir(c.binDir())
-                    .passfile(c.passfile()).logFile(c.logFile()).connectTimeout(c.connectTimeout())
-                    .statementTimeout(c.statementTimeout());
-            c.osUser().ifPresent(b::osUser);
-            return b.build();
-        });
+        return d.target().flatMap(view::status).map(this::instance);
+    }
+
+    private PostgresInstance instance(MemberStatus s) {
+        return following.reach(s);
     }
 
     private Optional<String> memberAt(String host, int port) {
@@ -592,6 +657,30 @@ public final class Agent implements AutoCloseable {
         }
         stopParts();
         LOG.info("{}: agent stopped", name);
+    }
+
+    /**
+     * Stops the agent as SIGTERM asks (a pod deleted, a rolling update, a node drain): a primary first hands over
+     * to the best standby, within {@code switchoverTimeout} (if it cannot, it fences and releases as
+     * {@link #close()} does); a standby's PostgreSQL is stopped fast. Then {@link #close()}.
+     */
+    public void shutdown() {
+        if (closed.get()) {
+            return;
+        }
+        if (isWritablePrimary()) {
+            try {
+                switchover(Optional.empty(), config.switchoverTimeout());
+            } catch (SwitchoverException e) {
+                LOG.warn("{}: no switchover before shutting down ({}): fencing and releasing", name, e.getMessage());
+            }
+        }
+        close();
+        if (pg.isRunning()) {
+            synchronized (fenceLock) {
+                LOG.info("{}: shutting down: stopping PostgreSQL ({})", name, pg.fence(config.fenceTimeout()));
+            }
+        }
     }
 
     /**

@@ -30,12 +30,30 @@ import java.util.regex.Pattern;
  * @param priority the {@code priority} tag
  * @param roleLabels the routing label
  * @param httpPort the port of the HTTP endpoints; 0 picks a free one, -1 turns them off
+ * @param switchoverTokenFile the file holding the bearer token of {@code POST /switchover}; empty: switchover
+ *     over HTTP is off (the file is read at each request, so the token can be rotated)
+ * @param switchoverTimeout the bound of a switchover (over HTTP, by Lease request, and the one a primary's agent
+ *     tries when told to shut down, SIGTERM, before it stops anyway); keep it below the pod's termination grace
+ *     period
+ * @param synchronous synchronous mode, when on: how many standbys confirm each commit, and whether commits wait
+ *     rather than go asynchronous when fewer are healthy
  */
 public record AgentConfig(PostgresInstance member, KubernetesClient client, String namespace, String cluster,
         Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, double maxClockDrift,
         DecisionRules rules, Duration fenceTimeout, Duration loopInterval, Duration statusInterval,
         Duration probeTimeout, Duration operationTimeout, boolean noFailover, int priority, RoleLabels roleLabels,
-        int httpPort) {
+        int httpPort, Optional<java.nio.file.Path> switchoverTokenFile, Duration switchoverTimeout,
+        Optional<Synchronous> synchronous) {
+
+    /**
+     * Synchronous mode's settings.
+     *
+     * @param count how many standbys confirm each commit ({@code ANY count (...)})
+     * @param strict true: with fewer healthy standbys than {@code count}, commits wait; false: they go
+     *     asynchronous, and then no member may take over until the set is whole again
+     */
+    public record Synchronous(int count, boolean strict) {
+    }
 
     /** The member's name. */
     public String name() {
@@ -75,6 +93,11 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         private int priority;
         private RoleLabels roleLabels = RoleLabels.LEASEHOLD;
         private int httpPort = 8008;
+        private java.nio.file.Path switchoverTokenFile;
+        private Duration switchoverTimeout = Duration.ofSeconds(20);
+        private boolean synchronousMode;
+        private int synchronousCount = 1;
+        private boolean synchronousStrict;
 
         private Builder() {
         }
@@ -104,6 +127,11 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         public Builder priority(int v) { priority = v; return this; }
         public Builder roleLabels(RoleLabels v) { roleLabels = v; return this; }
         public Builder httpPort(int v) { httpPort = v; return this; }
+        public Builder switchoverTokenFile(java.nio.file.Path v) { switchoverTokenFile = v; return this; }
+        public Builder switchoverTimeout(Duration v) { switchoverTimeout = v; return this; }
+        public Builder synchronousMode(boolean v) { synchronousMode = v; return this; }
+        public Builder synchronousCount(int v) { synchronousCount = v; return this; }
+        public Builder synchronousStrict(boolean v) { synchronousStrict = v; return this; }
 
         public AgentConfig build() {
             require(member != null, "member", null, "is required");
@@ -115,7 +143,8 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
             for (var d : new Object[][] {{"leaseDuration", leaseDuration}, {"renewDeadline", renewDeadline},
                     {"retryPeriod", retryPeriod}, {"fenceTimeout", fenceTimeout}, {"loopInterval", loopInterval},
                     {"statusInterval", statusInterval}, {"probeTimeout", probeTimeout},
-                    {"operationTimeout", operationTimeout}, {"restartWithin", restartWithin}}) {
+                    {"operationTimeout", operationTimeout}, {"restartWithin", restartWithin},
+                    {"switchoverTimeout", switchoverTimeout}}) {
                 positive((String) d[0], (Duration) d[1]);
             }
             require(leaseDuration.toNanos() % 1_000_000_000L == 0, "leaseDuration", leaseDuration,
@@ -155,11 +184,15 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                     "must be at least probeTimeout (" + probeTimeout + ")");
             require(httpPort >= -1 && httpPort <= 65535, "httpPort", httpPort, "must be -1 (off), 0 (any) or a port");
             require(roleLabels != null, "roleLabels", null, "is required");
+            require(synchronousCount >= 1 && synchronousCount <= 16, "synchronousCount", synchronousCount,
+                    "must be between 1 and 16");
             DecisionRules rules = new DecisionRules(maximumLagOnFailover, ttl, grace,
                     Optional.ofNullable(laggingFailoverAfter), hold, fenceBelow, restartWithin, hang);
             return new AgentConfig(member, client, namespace, cluster, leaseDuration, renewDeadline, retryPeriod,
                     maxClockDrift, rules, fenceTimeout, loopInterval, statusInterval, probeTimeout, operationTimeout,
-                    noFailover, priority, roleLabels, httpPort);
+                    noFailover, priority, roleLabels, httpPort, Optional.ofNullable(switchoverTokenFile),
+                    switchoverTimeout, synchronousMode ? Optional.of(new Synchronous(synchronousCount,
+                    synchronousStrict)) : Optional.empty());
         }
 
         private static void positive(String name, Duration value) {

@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code /readiness}: 200 when this member serves its role (writable primary or streaming standby);</li>
  *   <li>{@code /status}: JSON with the member, its role, term, timeline, position, leader and the members;</li>
  *   <li>{@code /metrics}: Prometheus text, when the agent runs with {@link AgentMetrics#prometheus()}.</li>
+ *   <li>{@code POST /switchover} (see {@link SwitchoverEndpoint}): a planned handover, token-guarded.</li>
  * </ul>
  * Anything else is 404, another method 405, each with a one-line reason; never a stack trace.
  */
@@ -42,9 +43,11 @@ final class AgentHttp implements AutoCloseable {
     private final Agent agent;
     private final HttpServer server;
     private final ExecutorService executor;
+    private final SwitchoverEndpoint switchover;
 
     AgentHttp(Agent agent, int port) {
         this.agent = agent;
+        this.switchover = new SwitchoverEndpoint(agent);
         try {
             server = HttpServer.create(new InetSocketAddress(port), 16);
         } catch (IOException e) {
@@ -80,13 +83,17 @@ final class AgentHttp implements AutoCloseable {
 
     private void route(HttpExchange x) throws IOException {
         String path = x.getRequestURI().getPath();
+        if (path.equals("/switchover")) {
+            switchover.handle(x);
+            return;
+        }
         boolean known = switch (path) {
             case "/primary", "/replica", "/health", "/liveness", "/readiness", "/status", "/metrics" -> true;
             default -> false;
         };
         if (!known) {
-            send(x, 404, "no such endpoint: " + path + " (try /primary, /replica, /health, /liveness, /readiness, /metrics,"
-                    + " /status)");
+            send(x, 404, "no such endpoint: " + path + " (try /primary, /replica, /health, /liveness, /readiness,"
+                    + " /metrics, /status, POST /switchover)");
             return;
         }
         if (!"GET".equals(x.getRequestMethod()) && !"HEAD".equals(x.getRequestMethod())) {

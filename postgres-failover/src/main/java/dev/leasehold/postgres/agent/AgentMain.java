@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
  * The agent as a program: {@code java -cp ... dev.leasehold.postgres.agent.AgentMain}, configured by environment
  * variables (and a file named by {@code LEASEHOLD_CONFIG_FILE}); see {@link AgentSettings}. Arguments are not
  * read, so no password can reach the process list. A bad setting ends start-up with exit code 2 and one line
- * naming it; SIGTERM closes the agent (a primary fences itself and releases the Lease).
+ * naming it. SIGTERM runs {@link Agent#shutdown()}: a primary hands over to the best standby (bounded by
+ * {@code LEASEHOLD_SWITCHOVER_TIMEOUT}), a standby stops PostgreSQL fast; then the agent exits.
  */
 public final class AgentMain {
     private static final Logger LOG = LoggerFactory.getLogger(AgentMain.class);
@@ -60,7 +61,7 @@ public final class AgentMain {
         CountDownLatch done = new CountDownLatch(1);
         dev.leasehold.events.EventRecorder recorder = events;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
+            agent.shutdown();
             if (recorder != null) {
                 recorder.close();
             }

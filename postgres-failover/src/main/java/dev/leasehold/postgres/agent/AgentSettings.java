@@ -38,7 +38,9 @@ public final class AgentSettings {
             "LEASEHOLD_FENCE_BELOW", "LEASEHOLD_RESTART_WITHIN", "LEASEHOLD_HANG_TIMEOUT", "LEASEHOLD_FENCE_TIMEOUT",
             "LEASEHOLD_LOOP_INTERVAL", "LEASEHOLD_STATUS_INTERVAL", "LEASEHOLD_PROBE_TIMEOUT",
             "LEASEHOLD_OPERATION_TIMEOUT", "LEASEHOLD_NOFAILOVER", "LEASEHOLD_PRIORITY", "LEASEHOLD_ROLE_LABELS",
-            "LEASEHOLD_HTTP_PORT", "LEASEHOLD_CONFIG_FILE");
+            "LEASEHOLD_HTTP_PORT", "LEASEHOLD_CONFIG_FILE", "LEASEHOLD_SWITCHOVER_TOKEN_FILE",
+            "LEASEHOLD_SWITCHOVER_TIMEOUT", "LEASEHOLD_SYNCHRONOUS_MODE", "LEASEHOLD_SYNCHRONOUS_COUNT",
+            "LEASEHOLD_SYNCHRONOUS_STRICT");
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Path SERVICE_ACCOUNT_NAMESPACE =
@@ -161,6 +163,13 @@ public final class AgentSettings {
         b.priority(integer("LEASEHOLD_PRIORITY", 0, -1_000_000, 1_000_000));
         get("LEASEHOLD_ROLE_LABELS").ifPresent(v -> b.roleLabels(RoleLabels.preset(v)));
         b.httpPort(integer("LEASEHOLD_HTTP_PORT", 8008, -1, 65535));
+        get("LEASEHOLD_SWITCHOVER_TOKEN_FILE").map(p -> absolute("LEASEHOLD_SWITCHOVER_TOKEN_FILE", p))
+                .ifPresent(b::switchoverTokenFile);
+        duration("LEASEHOLD_SWITCHOVER_TIMEOUT").ifPresent(b::switchoverTimeout);
+        get("LEASEHOLD_SYNCHRONOUS_MODE").ifPresent(v -> b.synchronousMode(bool("LEASEHOLD_SYNCHRONOUS_MODE", v)));
+        b.synchronousCount(integer("LEASEHOLD_SYNCHRONOUS_COUNT", 1, 1, 16));
+        get("LEASEHOLD_SYNCHRONOUS_STRICT").ifPresent(v -> b.synchronousStrict(bool("LEASEHOLD_SYNCHRONOUS_STRICT",
+                v)));
         return b.build();
     }
 

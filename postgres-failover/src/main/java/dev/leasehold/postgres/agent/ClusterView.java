@@ -32,6 +32,10 @@ final class ClusterView implements AutoCloseable {
     static final String TIMELINE = "leasehold.dev/timeline";
     /** Lease annotation: the primary's WAL position at its last renew. */
     static final String POSITION = "leasehold.dev/position";
+    /** Lease annotation: the successor a primary named when it handed over on purpose; "" once served. */
+    static final String SUCCESSOR = "leasehold.dev/successor";
+    /** Lease annotation: a request, written by others, that the primary hand over (see {@link SwitchoverRequest}). */
+    static final String SWITCHOVER_REQUEST = "leasehold.dev/switchover-request";
     /** Pod label naming the cluster a member belongs to. */
     static final String CLUSTER_LABEL = "leasehold.dev/cluster";
 
@@ -50,6 +54,11 @@ final class ClusterView implements AutoCloseable {
     private Optional<LeaseView.Published> published = Optional.empty();
     private Map<String, String> leaseAnnotations = Map.of();
     private volatile Runnable onOwnWrite = () -> { };
+    private Optional<String> successor = Optional.empty();
+    private Optional<SyncSet> syncSet = Optional.empty();
+    private Optional<String> preferredHolder = Optional.empty();
+    private String switchoverRequest = "";
+    private long term;
 
     private record Seen(MemberStatus status, long heartbeatChangedNanos) {
     }
@@ -95,15 +104,33 @@ final class ClusterView implements AutoCloseable {
             previousHolder = holder;
         }
         holder = newHolder;
-        if (holder.equals(self)) {
-            onOwnWrite.run();
-        }
         Integer seconds = lease.getSpec() == null ? null : lease.getSpec().getLeaseDurationSeconds();
         leaseDuration = Duration.ofSeconds(seconds == null ? 0 : seconds);
         Map<String, String> a = lease.getMetadata().getAnnotations() == null ? Map.of()
                 : lease.getMetadata().getAnnotations();
         leaseAnnotations = Map.copyOf(a);
         systemId = Optional.ofNullable(a.get(SYSTEM_ID)).filter(s -> !s.isBlank());
+        preferredHolder = Optional.ofNullable(lease.getSpec() == null ? null : lease.getSpec().getPreferredHolder())
+                .filter(s -> !s.isBlank());
+        successor = Optional.ofNullable(a.get(SUCCESSOR)).filter(s -> !s.isBlank()).or(() -> preferredHolder);
+        switchoverRequest = Objects.toString(a.get(SWITCHOVER_REQUEST), "");
+        String sync = a.get(SyncSet.ANNOTATION);
+        try {
+            syncSet = sync == null || sync.isBlank() ? Optional.empty() : Optional.of(SyncSet.read(sync));
+        } catch (IllegalArgumentException e) {
+            // unreadable: no member can prove it holds every acknowledged commit, so none may take over
+            LOG.warn("Lease {}: annotation {} is unreadable, counting it as an empty synchronous set: {}",
+                    lease.getMetadata().getName(), SyncSet.ANNOTATION, e.getMessage());
+            syncSet = Optional.of(new SyncSet("ANY", 0, java.util.List.of(), false));
+        }
+        Integer transitions = lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
+        term = transitions == null ? 0 : transitions;
+        try {
+            String carried = a.get(dev.leasehold.lock.lease.LeaseLock.TRANSITIONS_ANNOTATION);
+            term = carried == null ? term : Math.max(term, Long.parseLong(carried));
+        } catch (NumberFormatException e) {
+            LOG.debug("Lease {}: unreadable term annotation: {}", lease.getMetadata().getName(), e.toString());
+        }
         try {
             published = a.containsKey(POSITION) && a.containsKey(TIMELINE)
                     ? Optional.of(new LeaseView.Published(Integer.parseInt(a.get(TIMELINE)), Lsn.parse(a.get(POSITION))))
@@ -146,11 +173,6 @@ final class ClusterView implements AutoCloseable {
         seen.put(name, new Seen(status, changed));
     }
 
-    /** Runs {@code action} whenever a new version of the Lease naming this member as holder is seen. */
-    void onOwnWrite(Runnable action) {
-        onOwnWrite = action;
-    }
-
     /** The Lease as seen now. */
     synchronized LeaseView lease() {
         long now = nanoTime.getAsLong();
@@ -163,7 +185,22 @@ final class ClusterView implements AutoCloseable {
             long expiry = leaseChangedNanos + leaseDuration.toNanos();
             free = Duration.ofNanos(Math.max(0, now - expiry));
         }
-        return new LeaseView(Optional.of(holder), free, systemId, published);
+        return new LeaseView(Optional.of(holder), free, systemId, published, successor, syncSet);
+    }
+
+    /** The Lease's term (its transition count) as last seen. */
+    synchronized long term() {
+        return term;
+    }
+
+    /** {@code spec.preferredHolder} as last seen, when set. */
+    synchronized Optional<String> preferredHolder() {
+        return preferredHolder;
+    }
+
+    /** The raw value of the switchover-request annotation as last seen; "" when none. */
+    synchronized String switchoverRequest() {
+        return switchoverRequest;
     }
 
     /** The Lease's annotations as last seen. */

@@ -22,7 +22,9 @@ import java.util.Optional;
  *       is refused (never compete, never follow). Then the acquisition
  *       gate: eligible when healthy, not {@code nofailover}, within {@code maximumLagOnFailover} of the last
  *       published primary position, and no better fresh member exists (further ahead, or level with a higher
- *       priority) or the Lease has been free for {@code deferGrace} already. Then what to do while another
+ *       priority) or the Lease has been free for {@code deferGrace} already. A successor named by a primary that
+ *       handed over on purpose takes a free Lease without deferring; the others defer to it for
+ *       {@code deferGrace}. Then what to do while another
  *       holds the Lease: follow it, rejoin it, or clone from it.</li>
  * </ol>
  */
@@ -111,6 +113,10 @@ public final class Decider {
             return closed("PostgreSQL is " + own.role() + (own.healthy() ? "" : ", unhealthy"));
         }
         Lsn mine = own.position().orElse(Lsn.ZERO);
+        Optional<String> unproven = s.lease().syncSet().flatMap(set -> synchronousRefusal(s, set, rules));
+        if (unproven.isPresent()) {
+            return closed(unproven.get());
+        }
         Optional<LeaseView.Published> published = s.lease().published();
         boolean lagging = false;
         String lagNote = "";
@@ -144,6 +150,18 @@ public final class Decider {
             }
             return closed(lagNote);
         }
+        Optional<String> successor = s.lease().successor();
+        if (successor.equals(Optional.of(own.name()))) { // open already while the handing-over primary holds
+
+            return new Gate(true, "named successor of a switchover: healthy standby at " + mine, Optional.empty());
+        }
+        if (successor.isPresent() && !s.lease().held() && s.others().containsKey(successor.get())) {
+            Duration left = rules.deferGrace().minus(s.lease().freeFor());
+            if (!left.isNegative() && !left.isZero()) {
+                return new Gate(false, "deferring to " + successor.get() + ", the successor the last primary named",
+                        Optional.of(new Deferral(successor.get(), left)));
+            }
+        }
         if (better.isPresent()) {
             Duration left = rules.deferGrace().minus(s.lease().freeFor());
             if (left.isNegative() || left.isZero()) {
@@ -156,6 +174,47 @@ public final class Decider {
         }
         return new Gate(true, "eligible: healthy standby at " + mine + " on timeline " + own.timeline(),
                 Optional.empty());
+    }
+
+    /**
+     * Synchronous mode: only a member that can prove it holds every acknowledged commit may take over. Each commit
+     * is on {@code count} members of the published set of N; a candidate must be in the set, must have seen the
+     * fresh positions of N − count + 1 set members (itself included: then one of them holds every commit), and
+     * must be the most advanced of those.
+     */
+    private static Optional<String> synchronousRefusal(Snapshot s, SyncSet set, DecisionRules rules) {
+        MemberStatus own = s.own();
+        if (s.lease().held() && s.lease().holder().equals(Optional.of(own.name()))) {
+            return Optional.empty();
+        }
+        if (set.empty()) {
+            return Optional.of("synchronous mode: the published synchronous set is empty (the primary went"
+                    + " asynchronous): no member is known to hold every acknowledged commit; waiting");
+        }
+        if (!set.members().contains(own.name())) {
+            return Optional.of("synchronous mode: not in the published synchronous set " + set.members()
+                    + ": may lack acknowledged commits; waiting");
+        }
+        Lsn mine = own.position().orElse(Lsn.ZERO);
+        int seen = 1;
+        for (String m : set.members()) {
+            Observed o = s.others().get(m);
+            if (m.equals(own.name()) || o == null || o.age().compareTo(rules.statusTtl()) > 0
+                    || o.status().position().isEmpty()) {
+                continue;
+            }
+            seen++;
+            if (o.status().position().get().compareTo(mine) > 0) {
+                return Optional.of("deferring to synchronous set member " + m + ", further ahead ("
+                        + o.status().position().get() + " > " + mine + ")");
+            }
+        }
+        if (seen < set.readQuorum()) {
+            return Optional.of("synchronous mode: saw the positions of " + seen + " of the " + set.readQuorum()
+                    + " set members needed (set " + set.members() + ", " + set.count() + " confirm each commit,"
+                    + " R + W > N): cannot prove this member holds every acknowledged commit; waiting");
+        }
+        return Optional.empty();
     }
 
     private static boolean ahead(MemberStatus other, MemberStatus own) {

@@ -25,6 +25,7 @@ final class GatedLock implements ResourceLock {
     private final ResourceLock delegate;
     private final Supplier<Optional<String>> refusal;
     private final java.util.function.BooleanSupplier cutOff;
+    private final Supplier<Optional<String>> successorRefusal;
 
     /**
      * @param delegate the real lock
@@ -33,9 +34,22 @@ final class GatedLock implements ResourceLock {
      *     included, and the Lease expires as after a real crash
      */
     GatedLock(ResourceLock delegate, Supplier<Optional<String>> refusal, java.util.function.BooleanSupplier cutOff) {
+        this(delegate, refusal, cutOff, refusal);
+    }
+
+    /**
+     * As above, with a gate of its own for taking a release that names this candidate as preferred holder (the
+     * successor of a switchover): the agent's main gate is recomputed every loop tick and may still be closed at
+     * the instant of the release, while the elector tries at once; this one is asked at that instant.
+     *
+     * @param successorRefusal why this candidate may not take a release naming it; empty when it may
+     */
+    GatedLock(ResourceLock delegate, Supplier<Optional<String>> refusal, java.util.function.BooleanSupplier cutOff,
+            Supplier<Optional<String>> successorRefusal) {
         this.delegate = delegate;
         this.refusal = refusal;
         this.cutOff = cutOff;
+        this.successorRefusal = successorRefusal;
     }
 
     @Override
@@ -82,7 +96,12 @@ final class GatedLock implements ResourceLock {
         boolean acquiring = after.isHeldBy(identity())
                 && !before.map(r -> r.isHeldBy(identity()) && r.leaderTransitions() == after.leaderTransitions())
                         .orElse(false);
-        return acquiring ? refusal.get() : Optional.empty();
+        if (!acquiring) {
+            return Optional.empty();
+        }
+        boolean namedSuccessor = before.map(r -> r.isReleased()
+                && r.preferredHolder().equals(Optional.of(identity()))).orElse(false);
+        return namedSuccessor ? successorRefusal.get() : refusal.get();
     }
 
     private static <T> CompletableFuture<T> refused(String why) {

@@ -13,9 +13,12 @@ import java.util.Optional;
  *     agent's clock, counted like the elector counts expiry); the time since it expired or was released after
  * @param systemId the cluster's system identifier, once the first primary recorded it
  * @param published the last primary position the holder published with a renew
+ * @param successor the member a primary that handed over on purpose named as its successor (annotation
+ *     {@value ClusterView#SUCCESSOR}, or {@code spec.preferredHolder} when the API server keeps it)
+ * @param syncSet the synchronous set the primary published; empty: asynchronous replication
  */
 public record LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
-        Optional<Published> published) {
+        Optional<Published> published, Optional<String> successor, Optional<SyncSet> syncSet) {
 
     /** A primary's published position: its timeline and WAL position at its last renew. */
     public record Published(int timeline, Lsn position) {
@@ -29,6 +32,20 @@ public record LeaseView(Optional<String> holder, Duration freeFor, Optional<Stri
         Objects.requireNonNull(freeFor, "freeFor");
         systemId = systemId == null ? Optional.empty() : systemId;
         published = published == null ? Optional.empty() : published;
+        successor = successor == null ? Optional.empty() : successor.filter(h -> !h.isEmpty());
+        syncSet = syncSet == null ? Optional.empty() : syncSet;
+    }
+
+    /** A Lease with no synchronous set. */
+    public LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
+            Optional<Published> published, Optional<String> successor) {
+        this(holder, freeFor, systemId, published, successor, Optional.empty());
+    }
+
+    /** A Lease that names no successor. */
+    public LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
+            Optional<Published> published) {
+        this(holder, freeFor, systemId, published, Optional.empty());
     }
 
     /** A Lease that does not exist yet. */

@@ -167,6 +167,19 @@ class DeciderTest {
                 Optional.of(new LeaseView.Published(1, new Lsn(published))));
     }
 
+    /** A released Lease naming {@code successor}, free for {@code freeFor}. */
+    static LeaseView handedTo(String successor, Duration freeFor) {
+        return new LeaseView(Optional.of(""), freeFor, Optional.of("7000"),
+                Optional.of(new LeaseView.Published(1, new Lsn(10 * MB))), Optional.of(successor));
+    }
+
+    /** A Lease whose holder (pg-0) expired, with synchronous set {@code members} of which {@code count} confirm. */
+    static LeaseView synced(int count, String... members) {
+        return new LeaseView(Optional.of("pg-0"), Duration.ofSeconds(1), Optional.of("7000"),
+                Optional.of(new LeaseView.Published(1, new Lsn(10 * MB))), Optional.empty(),
+                Optional.of(new SyncSet("ANY", count, List.of(members), false)));
+    }
+
     static Case c() {
         return new Case();
     }
@@ -275,6 +288,40 @@ class DeciderTest {
                 // ---- foreign data
                 row("data of another cluster: refuse", c().own(with(replica("pg-1", 10 * MB), b -> b.systemId("9")))
                         .lease(held("pg-2", 10 * MB)), Step.REFUSE, false, "belongs to cluster 9"),
+                row("the named successor takes the released Lease without deferring to a fresher member",
+                        c().own(replica("pg-1", 10 * MB - 100)).other(replica("pg-2", 10 * MB))
+                                .lease(handedTo("pg-1", Duration.ZERO)), Step.NONE, true, "named successor"),
+                row("others defer to the named successor within the grace",
+                        c().own(replica("pg-1", 10 * MB)).other(replica("pg-2", 10 * MB - 100))
+                                .lease(handedTo("pg-2", Duration.ofSeconds(1))), Step.NONE, false,
+                        "successor the last primary named"),
+                row("others compete once the named successor had its grace",
+                        c().own(replica("pg-1", 10 * MB)).other(replica("pg-2", 10 * MB - 100))
+                                .lease(handedTo("pg-2", Duration.ofSeconds(3))), Step.NONE, true, "eligible"),
+                row("a named successor that is not a member is not waited for",
+                        c().own(replica("pg-1", 10 * MB)).lease(handedTo("pg-7", Duration.ZERO)), Step.NONE, true,
+                        "eligible"),
+                row("a named successor that lags too far still may not",
+                        c().own(replica("pg-1", 5 * MB)).lease(handedTo("pg-1", Duration.ZERO)), Step.NONE, false,
+                        "maximumLagOnFailover"),
+                row("synchronous: a member of the set that saw every other member's position may take over",
+                        c().own(replica("pg-1", 10 * MB)).other(replica("pg-2", 10 * MB - 100))
+                                .lease(synced(1, "pg-1", "pg-2")), Step.NONE, true, "eligible"),
+                row("synchronous: not in the set: waits, whatever the grace",
+                        c().own(replica("pg-1", 10 * MB)).lease(synced(1, "pg-2")), Step.NONE, false,
+                        "not in the published synchronous set"),
+                row("synchronous: an empty set (the primary went asynchronous): nobody",
+                        c().own(replica("pg-1", 10 * MB)).lease(synced(0)), Step.NONE, false,
+                        "synchronous set is empty"),
+                row("synchronous: ANY 1 of 2 without the other's position cannot prove it (R + W > N)",
+                        c().own(replica("pg-1", 10 * MB)).other(replica("pg-2", 10 * MB), Duration.ofMinutes(1))
+                                .lease(synced(1, "pg-1", "pg-2")), Step.NONE, false, "R + W > N"),
+                row("synchronous: ANY 2 of 2: every commit is on each member, so one alone may",
+                        c().own(replica("pg-1", 10 * MB)).lease(synced(2, "pg-1", "pg-2")), Step.NONE, true,
+                        "eligible"),
+                row("synchronous: a set member further ahead goes first",
+                        c().own(replica("pg-1", 10 * MB - 100)).other(replica("pg-2", 10 * MB))
+                                .lease(synced(1, "pg-1", "pg-2")), Step.NONE, false, "further ahead"),
                 row("a writable server with another cluster's data is fenced first",
                         c().own(with(member("pg-1", Role.PRIMARY, 10 * MB), b -> b.systemId("9")))
                                 .lease(held("pg-2", 10 * MB)), Step.FENCE, false, "no valid term"));

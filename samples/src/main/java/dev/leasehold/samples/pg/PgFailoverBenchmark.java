@@ -5,6 +5,7 @@ import dev.leasehold.lock.support.MockApi;
 import dev.leasehold.postgres.agent.Agent;
 import dev.leasehold.postgres.agent.AgentConfig;
 import dev.leasehold.postgres.agent.MemberStatus;
+import dev.leasehold.postgres.agent.SwitchoverResult;
 import dev.leasehold.postgres.agent.WriteProbe;
 import dev.leasehold.postgres.testing.PostgresCluster;
 import dev.leasehold.samples.pgdemo.TimelineChart;
@@ -26,12 +27,15 @@ import java.util.function.BooleanSupplier;
  * (CRUD mode, loopback), a steady write load on every member, and K cycles of
  * <ul>
  *   <li>{@code pg-crash}: kill -9 of the primary's PostgreSQL and its agent (no fence, no release);</li>
- *   <li>{@code pg-partition}: the primary's agent cut off from the API server (every request hangs).</li>
+ *   <li>{@code pg-partition}: the primary's agent cut off from the API server (every request hangs);</li>
+ *   <li>{@code pg-switchover}: a planned switchover to the best standby ({@code Agent.switchover}), from the
+ *       request to the first write the target acknowledges.</li>
  * </ul>
  * Prints one {@code BENCH} line per cycle and one summary per scenario. Not a test: run it by hand
- * (samples/README.md). Arguments: {@code [cycles] [lease/renew/retry seconds, e.g. 10/7/2]}. At the end it writes
- * the timeline chart {@code pg-benchmark-timeline.png} (acknowledged writes per member, the kills, lease
- * expiries, promotions and cuts marked).
+ * (samples/README.md). Arguments: {@code [cycles] [lease/renew/retry seconds, e.g. 10/7/2]
+ * [scenarios, e.g. crash,partition,switchover (the default)] [async (the default) or sync: synchronous mode,
+ * ANY 1]}. At the end it writes the timeline chart {@code pg-benchmark-timeline.png} (acknowledged writes per
+ * member, the kills, lease expiries, promotions and cuts marked).
  */
 public final class PgFailoverBenchmark {
     private static final String NS = "default";
@@ -42,6 +46,8 @@ public final class PgFailoverBenchmark {
     private final Duration lease;
     private final Duration renew;
     private final Duration retry;
+    private final Set<String> scenarios;
+    private final String mode;
     private final MockApi api = new MockApi();
     private final KubernetesClient admin = api.client();
     private final PostgresCluster pg = PostgresCluster.start(3);
@@ -50,8 +56,11 @@ public final class PgFailoverBenchmark {
     private volatile long leaseChangedNanos = System.nanoTime();
     private final List<TimelineChart.Marker> markers = new ArrayList<>();
 
-    private PgFailoverBenchmark(int cycles, Duration lease, Duration renew, Duration retry) {
+    private PgFailoverBenchmark(int cycles, Duration lease, Duration renew, Duration retry, Set<String> scenarios,
+            String mode) {
         this.cycles = cycles;
+        this.mode = mode;
+        this.scenarios = scenarios;
         this.lease = lease;
         this.renew = renew;
         this.retry = retry;
@@ -60,12 +69,16 @@ public final class PgFailoverBenchmark {
     public static void main(String[] args) throws Exception {
         int cycles = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         String[] t = (args.length > 1 ? args[1] : "10/7/2").split("/");
-        if (cycles < 1 || t.length != 3) {
-            throw new IllegalArgumentException("usage: PgFailoverBenchmark [cycles >= 1] [lease/renew/retry seconds]");
+        Set<String> scenarios = Set.of((args.length > 2 ? args[2] : "crash,partition,switchover").split(","));
+        String mode = args.length > 3 ? args[3] : "async";
+        if (cycles < 1 || t.length != 3 || !Set.of("crash", "partition", "switchover").containsAll(scenarios)
+                || !Set.of("async", "sync").contains(mode)) {
+            throw new IllegalArgumentException("usage: PgFailoverBenchmark [cycles >= 1] [lease/renew/retry seconds]"
+                    + " [scenarios: crash,partition,switchover] [async|sync]");
         }
         try (var unused = new Closer()) {
             PgFailoverBenchmark b = new PgFailoverBenchmark(cycles, Duration.ofSeconds(Long.parseLong(t[0])),
-                    Duration.ofSeconds(Long.parseLong(t[1])), Duration.ofSeconds(Long.parseLong(t[2])));
+                    Duration.ofSeconds(Long.parseLong(t[1])), Duration.ofSeconds(Long.parseLong(t[2])), scenarios, mode);
             try {
                 b.run();
             } finally {
@@ -109,23 +122,38 @@ public final class PgFailoverBenchmark {
         int p = awaitSettled(-1);
         long start = System.nanoTime();
         try (WriteProbe load = new WriteProbe(pg, pg.member(p))) {
-            List<double[]> crash = new ArrayList<>();
-            for (int c = 1; c <= cycles; c++) {
-                p = awaitSettled(-1);
-                crash.add(crashCycle(load, p, c));
+            if (scenarios.contains("switchover")) {
+                List<double[]> switchover = new ArrayList<>();
+                for (int c = 1; c <= cycles; c++) {
+                    p = awaitSettled(-1);
+                    switchover.add(switchoverCycle(load, p, c));
+                }
+                System.out.printf(Locale.ROOT, "BENCH scenario=pg-switchover mode=%s timing=%s cycles=%d ms_p50=%.1f "
+                        + "ms_max=%.1f lost_acked=%d split_brain_ms=%.1f%n", mode, timing(), switchover.size(),
+                        pct(switchover, 0, 50), pct(switchover, 0, 100), (long) sum(switchover, 1),
+                        pct(switchover, 2, 100));
             }
-            summary("pg-crash", crash);
-            List<double[]> partition = new ArrayList<>();
-            for (int c = 1; c <= cycles; c++) {
-                p = awaitSettled(-1);
-                partition.add(partitionCycle(load, p, c));
+            if (scenarios.contains("crash")) {
+                List<double[]> crash = new ArrayList<>();
+                for (int c = 1; c <= cycles; c++) {
+                    p = awaitSettled(-1);
+                    crash.add(crashCycle(load, p, c));
+                }
+                summary("pg-crash", crash);
             }
-            summaryPartition(partition);
+            if (scenarios.contains("partition")) {
+                List<double[]> partition = new ArrayList<>();
+                for (int c = 1; c <= cycles; c++) {
+                    p = awaitSettled(-1);
+                    partition.add(partitionCycle(load, p, c));
+                }
+                summaryPartition(partition);
+            }
             List<TimelineChart.Ack> acks = load.acks().stream()
                     .map(a -> new TimelineChart.Ack(a.member(), a.ackedNanos())).toList();
             System.out.println("chart: " + TimelineChart.write(java.nio.file.Path.of("pg-benchmark-timeline.png"),
-                    "PostgreSQL failover benchmark, " + timing() + ": " + cycles + " crash and " + cycles
-                    + " partition cycles", start, acks, markers));
+                    "PostgreSQL failover benchmark, " + timing() + ", " + mode + ": " + cycles + " cycles of "
+                    + String.join(", ", scenarios), start, acks, markers));
         } finally {
             watch.close();
         }
@@ -150,11 +178,30 @@ public final class PgFailoverBenchmark {
         Set<Long> rows = WriteProbe.rowsOn(pg.member(q));
         long lost = load.acksBy("pg-" + p).stream().filter(a -> !rows.contains(a.id())).count();
         double[] r = {rto, rto - leaseLeftMs, lost, splitBrain};
-        System.out.printf(Locale.ROOT, "BENCH scenario=pg-crash-cycle mode=async timing=%s cycle=%d killed=pg-%d "
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-crash-cycle mode=%s timing=%s cycle=%d killed=pg-%d "
                 + "new=pg-%d rto_ms=%.1f lease_left_ms=%.1f over_lease_ms=%.1f lost_acked=%d split_brain_ms=%.1f%n",
-                timing(), cycle, p, q, rto, leaseLeftMs, r[1], lost, splitBrain);
+                mode, timing(), cycle, p, q, rto, leaseLeftMs, r[1], lost, splitBrain);
         start(p); // the old member comes back and rejoins as a standby
         return r;
+    }
+
+    /** request→first ack on the target, lostAcked, splitBrain. */
+    private double[] switchoverCycle(WriteProbe load, int p, int cycle) {
+        sleep(1_000);
+        long asked = System.nanoTime();
+        SwitchoverResult done = agents[p].switchover(java.util.Optional.empty(), Duration.ofSeconds(30));
+        int q = Integer.parseInt(done.to().substring(3));
+        WriteProbe.Ack first = awaitFirstAck(load, done.to(), asked);
+        markers.add(new TimelineChart.Marker("switchover pg-" + p + " to pg-" + q, asked));
+        double ms = (first.ackedNanos() - asked) / 1e6;
+        long oldLast = load.lastBy("pg-" + p).map(WriteProbe.Ack::ackedNanos).orElse(asked);
+        double splitBrain = Math.max(0, (oldLast - first.sentNanos()) / 1e6);
+        Set<Long> rows = WriteProbe.rowsOn(pg.member(q));
+        long lost = load.acksBy("pg-" + p).stream().filter(a -> !rows.contains(a.id())).count();
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-switchover-cycle mode=%s timing=%s cycle=%d from=pg-%d "
+                + "to=pg-%d ms=%.1f agent_ms=%d lost_acked=%d split_brain_ms=%.1f%n", mode, timing(), cycle, p, q, ms,
+                done.elapsedMs(), lost, splitBrain);
+        return new double[] {ms, lost, splitBrain};
     }
 
     /** cut→old last ack, cut→new first ack, splitBrain. */
@@ -169,24 +216,24 @@ public final class PgFailoverBenchmark {
         long oldLast = load.lastBy("pg-" + p).map(WriteProbe.Ack::ackedNanos).orElse(cut);
         double[] r = {(oldLast - cut) / 1e6, (first.ackedNanos() - cut) / 1e6,
                 Math.max(0, (oldLast - first.sentNanos()) / 1e6)};
-        System.out.printf(Locale.ROOT, "BENCH scenario=pg-partition-cycle mode=async timing=%s cycle=%d cut=pg-%d "
-                + "new=pg-%d old_last_ack_ms=%.1f new_first_ack_ms=%.1f split_brain_ms=%.1f%n", timing(), cycle, p, q,
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-partition-cycle mode=%s timing=%s cycle=%d cut=pg-%d "
+                + "new=pg-%d old_last_ack_ms=%.1f new_first_ack_ms=%.1f split_brain_ms=%.1f%n", mode, timing(), cycle, p, q,
                 r[0], r[1], r[2]);
         proxies[p].mode(FaultProxy.Mode.PASS);
         return r;
     }
 
     private void summary(String scenario, List<double[]> rows) {
-        System.out.printf(Locale.ROOT, "BENCH scenario=%s mode=async timing=%s cycles=%d rto_ms_p50=%.1f "
+        System.out.printf(Locale.ROOT, "BENCH scenario=%s mode=%s timing=%s cycles=%d rto_ms_p50=%.1f "
                 + "rto_ms_p95=%.1f rto_ms_max=%.1f over_lease_ms_p50=%.1f over_lease_ms_p95=%.1f lost_acked=%d "
-                + "split_brain_ms=%.1f%n", scenario, timing(), rows.size(), pct(rows, 0, 50), pct(rows, 0, 95),
+                + "split_brain_ms=%.1f%n", scenario, mode, timing(), rows.size(), pct(rows, 0, 50), pct(rows, 0, 95),
                 pct(rows, 0, 100), pct(rows, 1, 50), pct(rows, 1, 95), (long) sum(rows, 2), pct(rows, 3, 100));
     }
 
     private void summaryPartition(List<double[]> rows) {
-        System.out.printf(Locale.ROOT, "BENCH scenario=pg-partition mode=async timing=%s cycles=%d "
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-partition mode=%s timing=%s cycles=%d "
                 + "old_last_ack_ms_p50=%.1f old_last_ack_ms_max=%.1f new_first_ack_ms_p50=%.1f "
-                + "new_first_ack_ms_p95=%.1f split_brain_ms=%.1f%n", timing(), rows.size(), pct(rows, 0, 50),
+                + "new_first_ack_ms_p95=%.1f split_brain_ms=%.1f%n", mode, timing(), rows.size(), pct(rows, 0, 50),
                 pct(rows, 0, 100), pct(rows, 1, 50), pct(rows, 1, 95), pct(rows, 2, 100));
     }
 
@@ -205,7 +252,7 @@ public final class PgFailoverBenchmark {
         agents[i] = Agent.start(AgentConfig.builder().member(pg.member(i)).client(api.clientVia(proxies[i]))
                 .namespace(NS).cluster(CLUSTER).leaseDuration(lease).renewDeadline(renew).retryPeriod(retry)
                 .fenceTimeout(Duration.ofMillis(Math.min(1_000, (lease.minus(renew).toMillis() - 300) / 2)))
-                .statusInterval(Duration.ofMillis(500)).httpPort(-1).build());
+                .statusInterval(Duration.ofMillis(500)).synchronousMode(mode.equals("sync")).httpPort(-1).build());
     }
 
     private int primary() {
