@@ -158,7 +158,10 @@ public final class AgentHistory {
      * primary before, else {@code failover}.
      */
     static String reason(List<Entry> history, Optional<String> previousHolder, String switchoverRequest,
-            String member) {
+            String successor, String member) {
+        if (member.equals(successor)) {
+            return "switchover"; // the previous primary released naming this member
+        }
         if (switchoverRequest != null && !switchoverRequest.isBlank()) {
             try {
                 JsonNode to = JSON.readTree(switchoverRequest).get("to");

@@ -42,7 +42,7 @@ final class HistoryKeeper {
             }
         }
         String reason = AgentHistory.reason(entries, previousHolder, lease.get(AgentHistory.SWITCHOVER_REQUEST),
-                member);
+                lease.get(ClusterView.SUCCESSOR), member);
         AgentHistory.Entry entry = new AgentHistory.Entry(newTerm, member, s.timeline(),
                 s.position().map(Lsn::toString).orElse(""), Instant.now(), reason);
         value = AgentHistory.write(AgentHistory.append(entries, entry));

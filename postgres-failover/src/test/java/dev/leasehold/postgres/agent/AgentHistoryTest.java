@@ -56,13 +56,16 @@ class AgentHistoryTest {
     @Test
     void reasonIsBootstrapForTheFirstPrimarySwitchoverWhileRequestedElseFailover() {
         var one = List.of(new AgentHistory.Entry(1, "pg-0", 1, "0/1", AT, "bootstrap"));
-        assertThat(AgentHistory.reason(List.of(), Optional.empty(), null, "pg-0")).isEqualTo("bootstrap");
-        assertThat(AgentHistory.reason(List.of(), Optional.of("pg-0"), null, "pg-0")).isEqualTo("bootstrap");
-        assertThat(AgentHistory.reason(List.of(), Optional.of("pg-2"), "", "pg-0")).isEqualTo("failover");
-        assertThat(AgentHistory.reason(one, Optional.empty(), null, "pg-1")).isEqualTo("failover");
-        assertThat(AgentHistory.reason(one, Optional.empty(), "{\"to\":\"pg-1\"}", "pg-1")).isEqualTo("switchover");
-        assertThat(AgentHistory.reason(one, Optional.empty(), "{\"to\":\"\"}", "pg-2")).isEqualTo("switchover");
-        assertThat(AgentHistory.reason(one, Optional.empty(), "{\"to\":\"pg-2\"}", "pg-1")).isEqualTo("failover");
-        assertThat(AgentHistory.reason(one, Optional.empty(), "garbage", "pg-1")).isEqualTo("failover");
+        assertThat(AgentHistory.reason(List.of(), Optional.empty(), null, null, "pg-0")).isEqualTo("bootstrap");
+        assertThat(AgentHistory.reason(List.of(), Optional.of("pg-0"), null, null, "pg-0")).isEqualTo("bootstrap");
+        assertThat(AgentHistory.reason(List.of(), Optional.of("pg-2"), "", null, "pg-0")).isEqualTo("failover");
+        assertThat(AgentHistory.reason(one, Optional.empty(), null, null, "pg-1")).isEqualTo("failover");
+        assertThat(AgentHistory.reason(one, Optional.empty(), "{\"to\":\"pg-1\"}", null, "pg-1")).isEqualTo("switchover");
+        assertThat(AgentHistory.reason(one, Optional.empty(), "{\"to\":\"\"}", null, "pg-2")).isEqualTo("switchover");
+        assertThat(AgentHistory.reason(one, Optional.empty(), "{\"to\":\"pg-2\"}", null, "pg-1")).isEqualTo("failover");
+        assertThat(AgentHistory.reason(one, Optional.empty(), "garbage", null, "pg-1")).isEqualTo("failover");
+        // a release naming this member as successor (the switchover's own carrier) is a switchover
+        assertThat(AgentHistory.reason(one, Optional.of("pg-1"), "", "pg-2", "pg-2")).isEqualTo("switchover");
+        assertThat(AgentHistory.reason(one, Optional.of("pg-1"), "", "pg-0", "pg-2")).isEqualTo("failover");
     }
 }
