@@ -38,6 +38,11 @@ class SerialExecutorTest {
             assertThat(ran).containsExactly("first", "after");
             threads.shutdown();
             assertThat(threads.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+            // a pool reports termination before the dying worker's uncaught-exception handler has run
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (uncaught.isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
             assertThat(uncaught).singleElement().isInstanceOf(StackOverflowError.class);
         } finally {
             threads.shutdownNow();
