@@ -69,6 +69,26 @@ class AgentSettingsTest {
     }
 
     @Test
+    void theRecommendedFastFailoverProfileIsAcceptedWithTheDerivedValuesTheReadmeStates() throws Exception {
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_LEASE_DURATION", "4s");
+        env.put("LEASEHOLD_RENEW_DEADLINE", "3s");
+        env.put("LEASEHOLD_RETRY_PERIOD", "1s");
+        env.put("LEASEHOLD_FENCE_TIMEOUT", "350ms");
+        env.put("LEASEHOLD_STATUS_INTERVAL", "500ms");
+        AgentConfig c = AgentSettings.from(env).toConfig(client);
+        assertThat(c.leaseDuration()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(c.fenceTimeout()).isEqualTo(Duration.ofMillis(350));
+        assertThat(c.rules().holdCommitsBelow()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.rules().statusTtl()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.rules().hangTimeout()).isEqualTo(Duration.ofSeconds(3));
+        // the fence budget is what bounds fenceTimeout at this lease: 2 × 500 ms does not fit in 1 s
+        env.put("LEASEHOLD_FENCE_TIMEOUT", "500ms");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessageStartingWith("fenceTimeout = PT0.5S leaves no room for the fence");
+    }
+
+    @Test
     void settingsAreParsedFromTheFileAndTheEnvironmentWins() throws Exception {
         Path file = dir.resolve("agent.conf");
         Files.writeString(file, "# agent\nLEASEHOLD_LEASE_DURATION=15s\nLEASEHOLD_RENEW_DEADLINE=10s\n"

@@ -29,12 +29,17 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code pg-crash}: kill -9 of the primary's PostgreSQL and its agent (no fence, no release);</li>
  *   <li>{@code pg-partition}: the primary's agent cut off from the API server (every request hangs);</li>
  *   <li>{@code pg-switchover}: a planned switchover to the best standby ({@code Agent.switchover}), from the
- *       request to the first write the target acknowledges.</li>
+ *       request to the first write the target acknowledges;</li>
+ *   <li>{@code pg-api-outage} ({@code outage-all}, {@code outage-primary}, {@code outage-replicas}): the agents of
+ *       every member, of the primary only or of the replicas only cut off from the API server for a number of
+ *       seconds, then healed; the longest gap between acknowledged writes, overlapping acknowledgements of two
+ *       members and acknowledged writes missing on the primary after healing. The failsafe is not built, so
+ *       these lines say {@code failsafe=off}.</li>
  * </ul>
  * Prints one {@code BENCH} line per cycle and one summary per scenario. Not a test: run it by hand
  * (samples/README.md). Arguments: {@code [cycles] [lease/renew/retry seconds, e.g. 10/7/2]
- * [scenarios, e.g. crash,partition,switchover (the default)] [async (the default) or sync: synchronous mode,
- * ANY 1]}. At the end it writes the timeline chart {@code pg-benchmark-timeline.png} (acknowledged writes per
+ * [scenarios, e.g. crash,partition,switchover (the default), outage-all,outage-primary,outage-replicas]
+ * [async (the default) or sync: synchronous mode, ANY 1] [outage seconds, default 60]}. At the end it writes the timeline chart {@code pg-benchmark-timeline.png} (acknowledged writes per
  * member, the kills, lease expiries, promotions and cuts marked).
  */
 public final class PgFailoverBenchmark {
@@ -48,6 +53,7 @@ public final class PgFailoverBenchmark {
     private final Duration retry;
     private final Set<String> scenarios;
     private final String mode;
+    private final Duration outage;
     private final MockApi api = new MockApi();
     private final KubernetesClient admin = api.client();
     private final PostgresCluster pg = PostgresCluster.start(3);
@@ -57,8 +63,9 @@ public final class PgFailoverBenchmark {
     private final List<TimelineChart.Marker> markers = new ArrayList<>();
 
     private PgFailoverBenchmark(int cycles, Duration lease, Duration renew, Duration retry, Set<String> scenarios,
-            String mode) {
+            String mode, Duration outage) {
         this.cycles = cycles;
+        this.outage = outage;
         this.mode = mode;
         this.scenarios = scenarios;
         this.lease = lease;
@@ -71,14 +78,18 @@ public final class PgFailoverBenchmark {
         String[] t = (args.length > 1 ? args[1] : "10/7/2").split("/");
         Set<String> scenarios = Set.of((args.length > 2 ? args[2] : "crash,partition,switchover").split(","));
         String mode = args.length > 3 ? args[3] : "async";
-        if (cycles < 1 || t.length != 3 || !Set.of("crash", "partition", "switchover").containsAll(scenarios)
-                || !Set.of("async", "sync").contains(mode)) {
+        long outageSeconds = args.length > 4 ? Long.parseLong(args[4]) : 60;
+        if (cycles < 1 || t.length != 3 || !Set.of("crash", "partition", "switchover", "outage-all",
+                "outage-primary", "outage-replicas").containsAll(scenarios) || !Set.of("async", "sync").contains(mode)
+                || outageSeconds < 1) {
             throw new IllegalArgumentException("usage: PgFailoverBenchmark [cycles >= 1] [lease/renew/retry seconds]"
-                    + " [scenarios: crash,partition,switchover] [async|sync]");
+                    + " [scenarios: crash,partition,switchover,outage-all,outage-primary,outage-replicas]"
+                    + " [async|sync] [outage seconds >= 1]; got " + String.join(" ", args));
         }
         try (var unused = new Closer()) {
             PgFailoverBenchmark b = new PgFailoverBenchmark(cycles, Duration.ofSeconds(Long.parseLong(t[0])),
-                    Duration.ofSeconds(Long.parseLong(t[1])), Duration.ofSeconds(Long.parseLong(t[2])), scenarios, mode);
+                    Duration.ofSeconds(Long.parseLong(t[1])), Duration.ofSeconds(Long.parseLong(t[2])), scenarios, mode,
+                    Duration.ofSeconds(outageSeconds));
             try {
                 b.run();
             } finally {
@@ -148,6 +159,16 @@ public final class PgFailoverBenchmark {
                     partition.add(partitionCycle(load, p, c));
                 }
                 summaryPartition(partition);
+            }
+            for (String kase : List.of("all", "primary", "replicas")) {
+                if (scenarios.contains("outage-" + kase)) {
+                    List<double[]> rows = new ArrayList<>();
+                    for (int c = 1; c <= cycles; c++) {
+                        p = awaitSettled(-1);
+                        rows.add(outageCycle(load, p, c, kase));
+                    }
+                    summaryOutage(kase, rows);
+                }
             }
             List<TimelineChart.Ack> acks = load.acks().stream()
                     .map(a -> new TimelineChart.Ack(a.member(), a.ackedNanos())).toList();
@@ -221,6 +242,74 @@ public final class PgFailoverBenchmark {
                 r[0], r[1], r[2]);
         proxies[p].mode(FaultProxy.Mode.PASS);
         return r;
+    }
+
+    /** writeOutage, splitBrain, lostAcked, primary changed (1/0). */
+    private double[] outageCycle(WriteProbe load, int p, int cycle, String kase) {
+        sleep(2_000);
+        List<Integer> cutOff = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            if (kase.equals("all") || (i == p) == kase.equals("primary")) {
+                cutOff.add(i);
+            }
+        }
+        long cut = System.nanoTime();
+        cutOff.forEach(i -> proxies[i].mode(FaultProxy.Mode.BLACKHOLE));
+        markers.add(new TimelineChart.Marker("API cut (" + kase + ")", cut));
+        sleep(outage.toMillis());
+        long healed = System.nanoTime();
+        cutOff.forEach(i -> proxies[i].mode(FaultProxy.Mode.PASS));
+        markers.add(new TimelineChart.Marker("API healed", healed));
+        int q = awaitSettled(-1);
+        WriteProbe.Ack after = awaitFirstAck(load, "pg-" + q, healed);
+        double[] r = outageMeasures(load.acks(), cut, after.ackedNanos(), WriteProbe.rowsOn(pg.member(q)));
+        r[3] = q == p ? 0 : 1;
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-api-outage-cycle case=%s failsafe=off mode=%s timing=%s "
+                + "outage_s=%d cycle=%d primary=pg-%d after=pg-%d write_outage_ms=%.1f split_brain_ms=%.1f "
+                + "lost_acked=%d%n", kase, mode, timing(), outage.toSeconds(), cycle, p, q, r[0], r[1], (long) r[2]);
+        return r;
+    }
+
+    /**
+     * Over the acknowledged writes from the last one before {@code cut} to {@code end}: the longest gap between
+     * two consecutive acknowledgements (any member), the longest overlap of two members' spans (first write
+     * sent to last acknowledged; a member is primary at most once per cycle), and
+     * how many of these acknowledged writes are missing from {@code rowsOnPrimary}.
+     */
+    static double[] outageMeasures(List<WriteProbe.Ack> all, long cut, long end, Set<Long> rowsOnPrimary) {
+        List<WriteProbe.Ack> acks = all.stream().filter(a -> a.ackedNanos() <= end)
+                .sorted(java.util.Comparator.comparingLong(WriteProbe.Ack::ackedNanos)).toList();
+        long from = acks.stream().mapToLong(WriteProbe.Ack::ackedNanos).filter(t -> t < cut).max().orElse(cut);
+        List<WriteProbe.Ack> window = acks.stream().filter(a -> a.ackedNanos() >= from).toList();
+        long gap = 0;
+        for (int i = 1; i < window.size(); i++) {
+            gap = Math.max(gap, window.get(i).ackedNanos() - window.get(i - 1).ackedNanos());
+        }
+        // each member's span, first write sent to last acknowledged, within the window (a member is primary
+        // at most once per cycle); two spans that overlap are two members acknowledging at once
+        java.util.Map<String, long[]> spans = new java.util.HashMap<>();
+        for (WriteProbe.Ack a : window) {
+            spans.merge(a.member(), new long[] {a.sentNanos(), a.ackedNanos()},
+                    (x, y) -> new long[] {Math.min(x[0], y[0]), Math.max(x[1], y[1])});
+        }
+        long overlap = 0;
+        for (var x : spans.entrySet()) {
+            for (var y : spans.entrySet()) {
+                if (x.getKey().compareTo(y.getKey()) < 0) {
+                    overlap = Math.max(overlap, Math.min(x.getValue()[1], y.getValue()[1])
+                            - Math.max(x.getValue()[0], y.getValue()[0]));
+                }
+            }
+        }
+        long lost = window.stream().filter(a -> !rowsOnPrimary.contains(a.id())).count();
+        return new double[] {gap / 1e6, overlap / 1e6, lost, 0};
+    }
+
+    private void summaryOutage(String kase, List<double[]> rows) {
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-api-outage case=%s failsafe=off mode=%s timing=%s "
+                + "outage_s=%d cycles=%d write_outage_ms=%.1f split_brain_ms=%.1f lost_acked=%d primary_changed=%d%n",
+                kase, mode, timing(), outage.toSeconds(), rows.size(), pct(rows, 0, 100), pct(rows, 1, 100),
+                (long) sum(rows, 2), (long) sum(rows, 3));
     }
 
     private void summary(String scenario, List<double[]> rows) {
