@@ -50,6 +50,10 @@ class CliOnRealAgentsTest {
                     }
                 }
             });
+            // the history travels with the primary's renews: wait for the first one after the promotion
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                    run(f, "history", "--namespace", AgentFixture.NS, "--cluster", AgentFixture.CLUSTER))
+                    .contains("bootstrap"));
             f.agents[p].abandon();
             f.pg.kill9(p);
             int q = AgentFailoverTest.awaitPrimary(f, p);

@@ -53,7 +53,6 @@ final class ClusterView implements AutoCloseable {
     private Optional<String> systemId = Optional.empty();
     private Optional<LeaseView.Published> published = Optional.empty();
     private Map<String, String> leaseAnnotations = Map.of();
-    private volatile Runnable onOwnWrite = () -> { };
     private Optional<String> successor = Optional.empty();
     private Optional<SyncSet> syncSet = Optional.empty();
     private Optional<String> preferredHolder = Optional.empty();
