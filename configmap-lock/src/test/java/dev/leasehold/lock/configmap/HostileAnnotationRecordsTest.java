@@ -1,5 +1,7 @@
 package dev.leasehold.lock.configmap;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.leasehold.lock.support.AnnotationRecordCodec;
 import dev.leasehold.lock.support.Fleet;
 import dev.leasehold.lock.support.HostileRecords;
@@ -28,5 +30,9 @@ class HostileAnnotationRecordsTest extends MockApiBase {
                 .addToAnnotations(AnnotationRecordCodec.ANNOTATION, annotation).endMetadata().build()).create();
         HostileRecords.check(ConfigMapLock.builder().client(client).namespace(NAMESPACE).name(NAME).identity("a")
                 .build(), Fleet.LEASE, true);
+        // taken over only after the full lease (checked above), then released on close: a readable record again
+        String after = client.configMaps().inNamespace(NAMESPACE).withName(NAME).get().getMetadata().getAnnotations()
+                .get(AnnotationRecordCodec.ANNOTATION);
+        assertThat(after).isNotEqualTo(annotation).doesNotContain("ghost");
     }
 }
