@@ -30,16 +30,7 @@ final class HistoryCommand implements Callable<Integer> {
         if (target.output == Target.Output.json) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("cluster", target.cluster);
-            out.put("entries", entries.stream().map(e -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("term", e.term());
-                m.put("member", e.member());
-                m.put("timeline", e.timeline());
-                m.put("position", e.position());
-                m.put("at", e.at().toString());
-                m.put("reason", e.reason());
-                return m;
-            }).toList());
+            out.put("entries", entries.stream().map(AgentHistory.Entry::toMap).toList());
             out.put("problem", read.problem().orElse(null));
             root.out(Json.write(out));
             return 0;

@@ -48,6 +48,18 @@ public final class AgentHistory {
             Objects.requireNonNull(at, "at");
             Objects.requireNonNull(reason, "reason");
         }
+
+        /** The entry's fields by their JSON names, in the annotation's order. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("term", term);
+            m.put("member", member);
+            m.put("timeline", timeline);
+            m.put("position", position);
+            m.put("at", at.toString());
+            m.put("reason", reason);
+            return m;
+        }
     }
 
     /**
@@ -70,14 +82,7 @@ public final class AgentHistory {
     public static String write(List<Entry> entries) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Entry e : entries) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("term", e.term());
-            m.put("member", e.member());
-            m.put("timeline", e.timeline());
-            m.put("position", e.position());
-            m.put("at", e.at().toString());
-            m.put("reason", e.reason());
-            out.add(m);
+            out.add(e.toMap());
         }
         try {
             return JSON.writeValueAsString(out);
