@@ -92,6 +92,9 @@ public class PgDemoTest {
     }
 
     static void assertNothingLeft(List<Long> pids, List<Integer> ports, Path dir) {
+        // a postmaster is not the demo's descendant (pg_ctl detaches it): give a fast shutdown its moment
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> ports.stream().noneMatch(PgDemoTest::listening));
         assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)
                 .orElse(false)).as("process %d alive", pid).isFalse());
         assertThat(ports).isNotEmpty().allSatisfy(port -> assertThat(listening(port)).as("port %d listening", port)
