@@ -79,6 +79,15 @@ public final class Agent implements AutoCloseable {
     private final HandoverRequests requests;
     private final Following following;
     private final SyncKeeper sync;
+    private final AcquireBarrier barrier = new AcquireBarrier(System::nanoTime);
+    private final Failsafe failsafe;
+    private final ScheduledExecutorService failsafeRounds;
+    private final java.util.concurrent.ExecutorService apiProbe;
+    private java.util.concurrent.Future<?> apiProbeInFlight;
+    private final Object failsafeLock = new Object();
+    private volatile long lastTerm;
+    private long lastRoundNanos;
+    private boolean failsafeKept;
 
     private long heartbeat;
     private long lastPublishNanos;
@@ -102,7 +111,7 @@ public final class Agent implements AutoCloseable {
         this.view = new ClusterView(config.client(), config.namespace(), config.cluster(), name, System::nanoTime);
         this.publisher = new PodPublisher(config.client(), config.namespace(), name, config.roleLabels(),
                 callTimeout());
-        this.probe = new LocalProbe(config, System::nanoTime, this::memberAt);
+        this.probe = new LocalProbe(config, System::nanoTime, this::memberAt, this::agentPort);
         this.slots = new SlotKeeper(config.leaseDuration().multipliedBy(30), System::nanoTime);
         this.loop = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-" + name));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-watchdog-" + name));
@@ -110,6 +119,10 @@ public final class Agent implements AutoCloseable {
         this.requests = new HandoverRequests(name);
         this.following = new Following(pg, config, fenceLock);
         this.sync = config.synchronous().map(m -> new SyncKeeper(name, m)).orElse(null);
+        this.failsafe = config.failsafe().isPresent() ? new Failsafe(name, config, System::nanoTime) : null;
+        this.failsafeRounds = failsafe == null ? null
+                : Executors.newSingleThreadScheduledExecutor(daemon("leasehold-agent-failsafe-" + name));
+        this.apiProbe = Executors.newSingleThreadExecutor(daemon("leasehold-agent-apiprobe-" + name));
         this.http = config.httpPort() >= 0 ? new AgentHttp(this, config.httpPort()) : null;
     }
 
@@ -136,6 +149,10 @@ public final class Agent implements AutoCloseable {
                 config.retryPeriod());
         watchdog.scheduleWithFixedDelay(this::watch, 0, WATCHDOG_PERIOD.toNanos(), TimeUnit.NANOSECONDS);
         loop.scheduleWithFixedDelay(this::tickSafely, 0, config.loopInterval().toNanos(), TimeUnit.NANOSECONDS);
+        if (failsafeRounds != null) {
+            long every = config.retryPeriod().toNanos() / 4;
+            failsafeRounds.scheduleWithFixedDelay(this::failsafeTick, every, every, TimeUnit.NANOSECONDS);
+        }
         LeaderElector first = newElector();
         elector.set(first);
         first.start();
@@ -158,12 +175,13 @@ public final class Agent implements AutoCloseable {
         dev.leasehold.core.LeaderElectorBuilder b = LeaderElector.builder();
         listener.electorListener().ifPresent(b::listener);
         LeaderElector built = b
-                .lock(new GatedLock(lock, () -> gateRefusal, () -> abandoned, this::successorRefusal))
+                .lock(new GatedLock(lock, () -> gateRefusal, () -> abandoned, this::successorRefusal, barrier))
                 .leaseDuration(config.leaseDuration()).renewDeadline(config.renewDeadline())
                 .retryPeriod(config.retryPeriod()).maxClockDrift(config.maxClockDrift()).callTimeout(callTimeout())
                 .releaseOnClose(true)
                 .onStartedLeading(l -> {
                     leadership = l;
+                    lastTerm = l.term();
                     if (!closed.get()) {
                         try {
                             loop.execute(this::tickSafely); // act on the new term now, not at the next tick
@@ -198,8 +216,13 @@ public final class Agent implements AutoCloseable {
             return;
         }
         Leadership l = leadership;
+        Duration safe = failsafeRemaining();
+        if (!safe.isZero() && safe.compareTo(config.rules().fenceBelow()) > 0) {
+            return; // every member confirmed it will not take over (failsafe), for longer than the fence needs
+        }
         if (l == null || !l.isValid()) {
-            fence(l == null ? "writable without a term" : "term " + l.term() + " is no longer valid");
+            fence(l == null ? "writable without a term" + (failsafe == null ? "" : " or failsafe confirmations")
+                    : "term " + l.term() + " is no longer valid");
         } else if (!config.rules().fenceBelow().isZero()
                 && l.validFor().compareTo(config.rules().fenceBelow()) <= 0) {
             fence("term " + l.term() + " has " + l.validFor() + " left, below fenceBelow "
@@ -216,6 +239,9 @@ public final class Agent implements AutoCloseable {
             }
             Fence.Result r = pg.fence(config.fenceTimeout());
             pgWritable = false;
+            if (failsafe != null) {
+                failsafe.clear();
+            }
             holding = false;
             LOG.info("{}: fenced PostgreSQL ({}): {}", name, r, why);
         }
@@ -250,8 +276,8 @@ public final class Agent implements AutoCloseable {
                 : Optional.of(new Snapshot.Term(l.term(), l.isValid(), l.validFor()));
         LeaseView lease = view.lease();
         updateLeaseAnnotations(s, l, lease);
-        Decision d = Decider.decide(new Snapshot(s, probe.unhealthyFor(), term, lease, view.others()),
-                config.rules());
+        Decision d = Decider.decide(new Snapshot(s, probe.unhealthyFor(), term, lease, view.others(),
+                failsafeRemaining(), barrier.running().map(AcquireBarrier.Promise::primary)), config.rules());
         String switching = switchingTo;
         gateRefusal = switching != null ? Optional.of("handing over to " + switching)
                 : d.mayAcquire() ? Optional.empty() : Optional.of(d.reason());
@@ -298,6 +324,9 @@ public final class Agent implements AutoCloseable {
             if (requests.handled(request)) {
                 a.put(ClusterView.SWITCHOVER_REQUEST, ""); // acted on once: cleared with the next write
             }
+        }
+        if (holds) { // the members the failsafe asks; "" clears a list an earlier failsafe-enabled primary wrote
+            a.put(ClusterView.MEMBERS, failsafe == null ? "" : String.join(",", knownMembers()));
         }
         if (holds && sync != null) {
             sync.toPublish().ifPresent(set -> a.put(SyncSet.ANNOTATION, set.write()));
@@ -373,7 +402,14 @@ public final class Agent implements AutoCloseable {
     }
 
     private void promote(Leadership l) {
-        pgWritable = true; // from the first moment the server may accept writes, the watchdog guards it
+        synchronized (failsafeLock) { // atomic with the failsafe confirmations this member gives
+            Optional<AcquireBarrier.Promise> promised = barrier.running();
+            if (promised.isPresent()) {
+                throw new IllegalStateException("promised " + promised.get().primary() + " (failsafe) not to take"
+                        + " over for " + promised.get().left() + " more: promoting after");
+            }
+            pgWritable = true; // from the first moment the server may accept writes, the watchdog guards it
+        }
         if (l == null || !l.isValid()) {
             return;
         }
@@ -454,6 +490,146 @@ public final class Agent implements AutoCloseable {
         LOG.info("{}: releasing the Lease: {}", name, why);
         if (elector.get().resign(config.leaseDuration())) {
             publisher.event("Released", why);
+        }
+    }
+
+    // ------------------------------------------------------------------ failsafe
+
+    /** How much longer every member's confirmation keeps this primary writable without a term; zero: none. */
+    Duration failsafeRemaining() {
+        return failsafe == null ? Duration.ZERO : failsafe.remaining();
+    }
+
+    /** The promise this member gave a primary under failsafe, while it runs. */
+    Optional<AcquireBarrier.Promise> failsafePromise() {
+        return barrier.running();
+    }
+
+    private int agentPort() {
+        AgentHttp h = http;
+        return h == null ? 0 : h.port();
+    }
+
+    /** This member and every other one whose status it reads: the list a failsafe primary publishes and asks. */
+    private java.util.SortedSet<String> knownMembers() {
+        java.util.SortedSet<String> all = new java.util.TreeSet<>(view.others().keySet());
+        all.add(name);
+        return all;
+    }
+
+    /**
+     * Runs every quarter retry period on the failsafe thread: while this member is the writable primary and its
+     * renews fail (the last one succeeded more than 1.3 retry periods ago, or the term ended), asks every member
+     * for a confirmation, at most every half retry period.
+     */
+    private void failsafeTick() {
+        try {
+            MemberStatus s = own;
+            Leadership l = leadership;
+            Duration due = config.renewDeadline().minus(config.retryPeriod().multipliedBy(13).dividedBy(10));
+            boolean failing = l == null || !l.isValid() || l.validFor().compareTo(due) < 0;
+            if (closed.get() || !pgWritable || s == null || s.role() != Role.PRIMARY || switchingTo != null
+                    || !failing) {
+                if (failsafeKept && !failing) {
+                    failsafeKept = false;
+                    LOG.info("{}: renews succeed again: the failsafe is no longer needed", name);
+                }
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - lastRoundNanos < config.retryPeriod().toNanos() / 2) {
+                return;
+            }
+            lastRoundNanos = now;
+            java.util.Set<String> names = new java.util.TreeSet<>(knownMembers());
+            view.lease().members().ifPresent(names::addAll);
+            names.remove(name);
+            java.util.List<Failsafe.Peer> peers = new java.util.ArrayList<>();
+            for (String m : names) {
+                peers.add(view.status(m).map(o -> new Failsafe.Peer(m, o.host(), o.agentPort()))
+                        .orElse(new Failsafe.Peer(m, "", 0)));
+            }
+            Failsafe.Round r = failsafe.round(lastTerm, peers);
+            LOG.debug("{}: failsafe round: {}", name, r);
+            if (r.confirmed() && !failsafeKept) {
+                failsafeKept = true;
+                LOG.info("{}: renews fail, but every member ({}) confirmed it will not take over: PostgreSQL stays"
+                        + " writable under the failsafe", name, names);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}: failsafe round failed: {}", name, e.toString());
+        }
+    }
+
+    /** A member's answer to a primary's failsafe request (see {@link FailsafeEndpoint}). */
+    record FailsafeAnswer(int status, String message, Duration promised) {
+    }
+
+    /**
+     * A primary under failsafe asks this member to promise not to take over for {@code window}. Granted (200) only
+     * when this member cannot reach the API server itself (a member that can lets the Lease decide), holds no
+     * term, is not writable, no acquisition of its own is in flight, and it last saw {@code primary} hold the Lease
+     * in {@code term}. Atomic with {@link #promote}: a member that promised cannot promote until the promise ends.
+     */
+    FailsafeAnswer confirmFailsafe(String primary, long term, Duration window) {
+        if (config.failsafe().isEmpty()) {
+            return new FailsafeAnswer(404, "failsafe is not enabled on " + name, Duration.ZERO);
+        }
+        Duration granted = window.compareTo(config.failsafe().get().window()) < 0 ? window
+                : config.failsafe().get().window();
+        synchronized (failsafeLock) {
+            Leadership l = leadership;
+            MemberStatus s = own;
+            LeaseView lease = view.lease();
+            long seen = view.term();
+            String refusal = closed.get() ? "the agent is stopping"
+                    : primary.equals(name) ? "a member does not confirm to itself"
+                    : l != null && l.isValid() ? name + " holds term " + l.term()
+                    : pgWritable || (s != null && s.role() == Role.PRIMARY) ? name + "'s PostgreSQL is writable"
+                    : !lease.holder().equals(Optional.of(primary)) || seen != term
+                            ? "the Lease as " + name + " last saw it names " + lease.holder().orElse("no holder")
+                                    + " in term " + seen + ", not " + primary + " in term " + term
+                    : reachesApiServer(config.failsafe().get().timeout().dividedBy(2))
+                            ? name + " reaches the API server: the Lease decides, not the failsafe"
+                    : null;
+            if (refusal != null) {
+                LOG.debug("{}: failsafe request from {} refused: {}", name, primary, refusal);
+                return new FailsafeAnswer(409, refusal, Duration.ZERO);
+            }
+            boolean fresh = barrier.running().isEmpty();
+            if (!barrier.promise(primary, granted)) {
+                return new FailsafeAnswer(409, name + " has an acquisition of the Lease in flight", Duration.ZERO);
+            }
+            if (fresh) {
+                LOG.info("{}: promised {} (failsafe, term {}) not to take over for {}: neither reaches the API"
+                        + " server", name, primary, term, granted);
+            }
+            return new FailsafeAnswer(200, "promised", granted);
+        }
+    }
+
+    /** A fresh read of the Lease within {@code timeout}; a read still hanging from before counts as no. */
+    private boolean reachesApiServer(Duration timeout) {
+        java.util.concurrent.Future<?> before = apiProbeInFlight;
+        if (before != null && !before.isDone()) {
+            return false;
+        }
+        java.util.concurrent.Future<?> f;
+        try {
+            f = apiProbe.submit(() -> config.client().resources(io.fabric8.kubernetes.api.model.coordination.v1.Lease.class)
+                    .inNamespace(config.namespace()).withName(config.cluster()).get());
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
+        apiProbeInFlight = f;
+        try {
+            f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true; // not proven unreachable: refuse
         }
     }
 
@@ -599,10 +775,13 @@ public final class Agent implements AutoCloseable {
         return Optional.ofNullable(lastDecision);
     }
 
-    /** Whether this member holds a valid term and its server is the writable primary (not fenced). */
+    /**
+     * Whether this member holds a valid term (or, renews failing, every member's failsafe confirmation) and its
+     * server is the writable primary (not fenced).
+     */
     public boolean isWritablePrimary() {
         MemberStatus s = own;
-        return leadership().isPresent() && pgWritable && s != null && s.role() == Role.PRIMARY && s.healthy();
+        return (leadership().isPresent() || !failsafeRemaining().isZero()) && pgWritable && s != null && s.role() == Role.PRIMARY && s.healthy();
     }
 
     /** Whether commits are held because renews fail. */
@@ -703,6 +882,10 @@ public final class Agent implements AutoCloseable {
 
     private void stopParts() {
         watchdog.shutdownNow();
+        if (failsafeRounds != null) {
+            failsafeRounds.shutdownNow();
+        }
+        apiProbe.shutdownNow();
         maintenance.shutdownNow();
         if (http != null) {
             http.close();

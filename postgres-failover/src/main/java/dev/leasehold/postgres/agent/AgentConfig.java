@@ -43,7 +43,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         DecisionRules rules, Duration fenceTimeout, Duration loopInterval, Duration statusInterval,
         Duration probeTimeout, Duration operationTimeout, boolean noFailover, int priority, RoleLabels roleLabels,
         int httpPort, Optional<java.nio.file.Path> switchoverTokenFile, Duration switchoverTimeout,
-        Optional<Synchronous> synchronous) {
+        Optional<Synchronous> synchronous, Optional<Failsafe> failsafe) {
 
     /**
      * Synchronous mode's settings.
@@ -53,6 +53,16 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
      *     asynchronous, and then no member may take over until the set is whole again
      */
     public record Synchronous(int count, boolean strict) {
+    }
+
+    /**
+     * The failsafe's settings.
+     *
+     * @param window how long a member that confirmed stays out of the competition (and how long a round of
+     *     confirmations keeps the primary writable, less the fence margin)
+     * @param timeout how long the primary waits for one member's confirmation
+     */
+    public record Failsafe(Duration window, Duration timeout) {
     }
 
     /** The member's name. */
@@ -98,6 +108,9 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         private boolean synchronousMode;
         private int synchronousCount = 1;
         private boolean synchronousStrict;
+        private boolean failsafe;
+        private Duration failsafeWindow;
+        private Duration failsafeTimeout;
 
         private Builder() {
         }
@@ -132,6 +145,9 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         public Builder synchronousMode(boolean v) { synchronousMode = v; return this; }
         public Builder synchronousCount(int v) { synchronousCount = v; return this; }
         public Builder synchronousStrict(boolean v) { synchronousStrict = v; return this; }
+        public Builder failsafe(boolean v) { failsafe = v; return this; }
+        public Builder failsafeWindow(Duration v) { failsafeWindow = v; return this; }
+        public Builder failsafeTimeout(Duration v) { failsafeTimeout = v; return this; }
 
         public AgentConfig build() {
             require(member != null, "member", null, "is required");
@@ -186,13 +202,30 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
             require(roleLabels != null, "roleLabels", null, "is required");
             require(synchronousCount >= 1 && synchronousCount <= 16, "synchronousCount", synchronousCount,
                     "must be between 1 and 16");
+            Optional<Failsafe> safe = Optional.empty();
+            if (failsafe) {
+                require(httpPort != -1, "failsafe", true, "needs the HTTP endpoints (httpPort is -1): members confirm"
+                        + " over HTTP");
+                Duration window = failsafeWindow != null ? failsafeWindow : leaseDuration;
+                Duration timeout = failsafeTimeout != null ? failsafeTimeout : retryPeriod.dividedBy(2);
+                positive("failsafeWindow", window);
+                positive("failsafeTimeout", timeout);
+                Duration needed = fenceWorst.plus(timeout).plus(retryPeriod);
+                require(window.compareTo(needed) > 0, "failsafeWindow", window, "must exceed 2 × fenceTimeout +"
+                        + " clock drift + failsafeTimeout + retryPeriod = " + needed
+                        + ": a round of confirmations must outlast the next round and the fence");
+                safe = Optional.of(new Failsafe(window, timeout));
+            } else {
+                require(failsafeWindow == null, "failsafeWindow", failsafeWindow, "needs failsafe on");
+                require(failsafeTimeout == null, "failsafeTimeout", failsafeTimeout, "needs failsafe on");
+            }
             DecisionRules rules = new DecisionRules(maximumLagOnFailover, ttl, grace,
                     Optional.ofNullable(laggingFailoverAfter), hold, fenceBelow, restartWithin, hang);
             return new AgentConfig(member, client, namespace, cluster, leaseDuration, renewDeadline, retryPeriod,
                     maxClockDrift, rules, fenceTimeout, loopInterval, statusInterval, probeTimeout, operationTimeout,
                     noFailover, priority, roleLabels, httpPort, Optional.ofNullable(switchoverTokenFile),
                     switchoverTimeout, synchronousMode ? Optional.of(new Synchronous(synchronousCount,
-                    synchronousStrict)) : Optional.empty());
+                    synchronousStrict)) : Optional.empty(), safe);
         }
 
         private static void positive(String name, Duration value) {

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code /status}: JSON with the member, its role, term, timeline, position, leader and the members;</li>
  *   <li>{@code /metrics}: Prometheus text, when the agent runs with {@link AgentMetrics#prometheus()}.</li>
  *   <li>{@code POST /switchover} (see {@link SwitchoverEndpoint}): a planned handover, token-guarded.</li>
+ *   <li>{@code POST /failsafe} (see {@link FailsafeEndpoint}): a primary whose renews fail asks for a promise.</li>
  * </ul>
  * Anything else is 404, another method 405, each with a one-line reason; never a stack trace.
  */
@@ -44,10 +45,12 @@ final class AgentHttp implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final SwitchoverEndpoint switchover;
+    private final FailsafeEndpoint failsafe;
 
     AgentHttp(Agent agent, int port) {
         this.agent = agent;
         this.switchover = new SwitchoverEndpoint(agent);
+        this.failsafe = new FailsafeEndpoint(agent);
         try {
             server = HttpServer.create(new InetSocketAddress(port), 16);
         } catch (IOException e) {
@@ -87,13 +90,17 @@ final class AgentHttp implements AutoCloseable {
             switchover.handle(x);
             return;
         }
+        if (path.equals("/failsafe")) {
+            failsafe.handle(x);
+            return;
+        }
         boolean known = switch (path) {
             case "/primary", "/replica", "/health", "/liveness", "/readiness", "/status", "/metrics" -> true;
             default -> false;
         };
         if (!known) {
             send(x, 404, "no such endpoint: " + path + " (try /primary, /replica, /health, /liveness, /readiness,"
-                    + " /metrics, /status, POST /switchover)");
+                    + " /metrics, /status, POST /switchover, POST /failsafe)");
             return;
         }
         if (!"GET".equals(x.getRequestMethod()) && !"HEAD".equals(x.getRequestMethod())) {
@@ -192,6 +199,15 @@ final class AgentHttp implements AutoCloseable {
         m.put("upstream", own.flatMap(MemberStatus::upstream).orElse(null));
         m.put("leader", agent.leader().orElse(null));
         m.put("commitsHeld", agent.commitsHeld());
+        if (agent.config().failsafe().isPresent()) {
+            Map<String, Object> fs = new LinkedHashMap<>();
+            fs.put("keptWritableForMs", agent.failsafeRemaining().toMillis());
+            agent.failsafePromise().ifPresent(p -> {
+                fs.put("promisedTo", p.primary());
+                fs.put("promiseLeftMs", p.left().toMillis());
+            });
+            m.put("failsafe", fs);
+        }
         agent.lastDecision().ifPresent(d -> {
             m.put("step", d.step().toString());
             m.put("mayAcquire", d.mayAcquire());

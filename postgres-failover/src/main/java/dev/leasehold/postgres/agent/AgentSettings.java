@@ -40,7 +40,8 @@ public final class AgentSettings {
             "LEASEHOLD_OPERATION_TIMEOUT", "LEASEHOLD_NOFAILOVER", "LEASEHOLD_PRIORITY", "LEASEHOLD_ROLE_LABELS",
             "LEASEHOLD_HTTP_PORT", "LEASEHOLD_CONFIG_FILE", "LEASEHOLD_SWITCHOVER_TOKEN_FILE",
             "LEASEHOLD_SWITCHOVER_TIMEOUT", "LEASEHOLD_SYNCHRONOUS_MODE", "LEASEHOLD_SYNCHRONOUS_COUNT",
-            "LEASEHOLD_SYNCHRONOUS_STRICT");
+            "LEASEHOLD_SYNCHRONOUS_STRICT", "LEASEHOLD_FAILSAFE", "LEASEHOLD_FAILSAFE_WINDOW",
+            "LEASEHOLD_FAILSAFE_TIMEOUT");
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Path SERVICE_ACCOUNT_NAMESPACE =
@@ -168,6 +169,9 @@ public final class AgentSettings {
         duration("LEASEHOLD_SWITCHOVER_TIMEOUT").ifPresent(b::switchoverTimeout);
         get("LEASEHOLD_SYNCHRONOUS_MODE").ifPresent(v -> b.synchronousMode(bool("LEASEHOLD_SYNCHRONOUS_MODE", v)));
         b.synchronousCount(integer("LEASEHOLD_SYNCHRONOUS_COUNT", 1, 1, 16));
+        get("LEASEHOLD_FAILSAFE").ifPresent(v -> b.failsafe(bool("LEASEHOLD_FAILSAFE", v)));
+        duration("LEASEHOLD_FAILSAFE_WINDOW").ifPresent(b::failsafeWindow);
+        duration("LEASEHOLD_FAILSAFE_TIMEOUT").ifPresent(b::failsafeTimeout);
         get("LEASEHOLD_SYNCHRONOUS_STRICT").ifPresent(v -> b.synchronousStrict(bool("LEASEHOLD_SYNCHRONOUS_STRICT",
                 v)));
         return b.build();

@@ -36,6 +36,11 @@ final class ClusterView implements AutoCloseable {
     static final String SUCCESSOR = "leasehold.dev/successor";
     /** Lease annotation: a request, written by others, that the primary hand over (see {@link SwitchoverRequest}). */
     static final String SWITCHOVER_REQUEST = "leasehold.dev/switchover-request";
+    /**
+     * Lease annotation: the members a failsafe-enabled primary knows (comma-separated names), written with its
+     * renews; "" when failsafe is off. A member not on a published list never takes the Lease.
+     */
+    static final String MEMBERS = "leasehold.dev/members";
     /** Pod label naming the cluster a member belongs to. */
     static final String CLUSTER_LABEL = "leasehold.dev/cluster";
 
@@ -57,6 +62,8 @@ final class ClusterView implements AutoCloseable {
     private Optional<SyncSet> syncSet = Optional.empty();
     private Optional<String> preferredHolder = Optional.empty();
     private String switchoverRequest = "";
+    private Optional<java.util.Set<String>> members = Optional.empty();
+    private String badMembers = "";
     private long term;
 
     private record Seen(MemberStatus status, long heartbeatChangedNanos) {
@@ -69,10 +76,15 @@ final class ClusterView implements AutoCloseable {
         this.leases = client.resources(Lease.class).inNamespace(namespace).withName(cluster)
                 .inform(handler(this::onLease), 0);
         this.pods = client.pods().inNamespace(namespace).withLabel(CLUSTER_LABEL, cluster)
-                .inform(handler(this::onPod), 0);
+                .inform(handler(this::onPod, this::onPodDeleted), 0);
     }
 
     private static <T extends HasMetadata> ResourceEventHandler<T> handler(java.util.function.Consumer<T> on) {
+        return handler(on, gone -> { });
+    }
+
+    private static <T extends HasMetadata> ResourceEventHandler<T> handler(java.util.function.Consumer<T> on,
+            java.util.function.Consumer<T> deleted) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
@@ -86,6 +98,7 @@ final class ClusterView implements AutoCloseable {
 
             @Override
             public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                deleted.accept(obj);
             }
         };
     }
@@ -113,6 +126,7 @@ final class ClusterView implements AutoCloseable {
                 .filter(s -> !s.isBlank());
         successor = Optional.ofNullable(a.get(SUCCESSOR)).filter(s -> !s.isBlank()).or(() -> preferredHolder);
         switchoverRequest = Objects.toString(a.get(SWITCHOVER_REQUEST), "");
+        members = readMembers(lease.getMetadata().getName(), a.get(MEMBERS));
         String sync = a.get(SyncSet.ANNOTATION);
         try {
             syncSet = sync == null || sync.isBlank() ? Optional.empty() : Optional.of(SyncSet.read(sync));
@@ -139,6 +153,38 @@ final class ClusterView implements AutoCloseable {
                     TIMELINE, a.get(TIMELINE), POSITION, a.get(POSITION), e.getMessage());
             published = Optional.empty();
         }
+    }
+
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
+
+    /** The published member list; a value that is not a list of names is logged and counts as none. */
+    private Optional<java.util.Set<String>> readMembers(String lease, String text) {
+        if (text == null || text.isBlank()) {
+            return Optional.empty();
+        }
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (String n : text.split(",")) {
+            String name = n.trim();
+            if (!NAME.matcher(name).matches() || name.length() > 253) {
+                if (text.equals(badMembers)) {
+                    return Optional.empty();
+                }
+                badMembers = text;
+                LOG.warn("Lease {}: ignoring annotation {} = \"{}\": \"{}\" is not a member name", lease, MEMBERS,
+                        text.length() > 200 ? text.substring(0, 200) + "..." : text, name);
+                return Optional.empty();
+            }
+            names.add(name);
+        }
+        return Optional.of(names);
+    }
+
+    private synchronized void onPodDeleted(Pod pod) {
+        String name = pod.getMetadata().getName();
+        if (seen.remove(name) != null) {
+            LOG.info("pod {} was deleted: no longer a member", name);
+        }
+        badStatus.remove(name);
     }
 
     private synchronized void onPod(Pod pod) {
@@ -184,7 +230,7 @@ final class ClusterView implements AutoCloseable {
             long expiry = leaseChangedNanos + leaseDuration.toNanos();
             free = Duration.ofNanos(Math.max(0, now - expiry));
         }
-        return new LeaseView(Optional.of(holder), free, systemId, published, successor, syncSet);
+        return new LeaseView(Optional.of(holder), free, systemId, published, successor, syncSet, members);
     }
 
     /** The Lease's term (its transition count) as last seen. */

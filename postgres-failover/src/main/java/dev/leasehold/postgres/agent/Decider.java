@@ -39,8 +39,11 @@ public final class Decider {
         if (s.leadership().isPresent() && s.leadership().get().valid()) {
             return lead(s, s.leadership().get(), rules);
         }
-        // 2. not holding: never writable, and never with another cluster's data
+        // 2. not holding: never writable (unless every member confirmed the failsafe), never another cluster's data
         if (own.role() == Role.PRIMARY) {
+            if (!s.failsafe().isZero()) {
+                return underFailsafe(s.failsafe(), rules);
+            }
             return Decision.of(Step.FENCE, false, "PostgreSQL is writable but this member holds no valid term");
         }
         // foreign data: never take part
@@ -55,8 +58,29 @@ public final class Decider {
 
     // ------------------------------------------------------------------ holder
 
+    /**
+     * A primary without a valid term (renews fail: the API server is out of reach) whose peers all confirmed they
+     * will not take over: it stays writable for as long as the confirmations run, with the same margins a term
+     * gets.
+     */
+    private static Decision underFailsafe(Duration left, DecisionRules rules) {
+        if (!rules.fenceBelow().isZero() && left.compareTo(rules.fenceBelow()) <= 0) {
+            return Decision.of(Step.FENCE, true, "failsafe: the members' confirmations run out in " + left
+                    + ", below fenceBelow " + rules.fenceBelow() + ": stopping PostgreSQL before they do");
+        }
+        if (left.compareTo(rules.holdCommitsBelow()) <= 0) {
+            return Decision.of(Step.HOLD_COMMITS, true, "failsafe: the members' confirmations run out in " + left
+                    + ", below holdCommitsBelow " + rules.holdCommitsBelow() + ": no new confirmations");
+        }
+        return Decision.of(Step.NONE, true, "failsafe: no valid term (renews fail), but every member confirmed it"
+                + " will not take over for " + left + ": PostgreSQL stays the writable primary");
+    }
+
     private static Decision lead(Snapshot s, Snapshot.Term term, DecisionRules rules) {
         MemberStatus own = s.own();
+        // confirmations from every member extend what a failing renew leaves
+        Duration left = term.remaining().compareTo(s.failsafe()) >= 0 ? term.remaining() : s.failsafe();
+        term = new Snapshot.Term(term.term(), term.valid(), left);
         if (!rules.fenceBelow().isZero() && term.remaining().compareTo(rules.fenceBelow()) <= 0) {
             return Decision.of(Step.FENCE, false, "term " + term.term() + " has " + term.remaining()
                     + " left, below fenceBelow " + rules.fenceBelow() + ": stopping PostgreSQL before the deadline");
@@ -87,6 +111,10 @@ public final class Decider {
                     + " left, below holdCommitsBelow " + rules.holdCommitsBelow() + ": renews are failing");
         }
         if (own.role() == Role.REPLICA) {
+            if (s.promisedTo().isPresent()) {
+                return Decision.of(Step.NONE, true, "holder of term " + term.term() + ", but this member promised "
+                        + s.promisedTo().get() + " (failsafe) not to take over: promoting once the promise ends");
+            }
             return Decision.of(Step.PROMOTE, true, "holder of term " + term.term() + " is a standby: promote");
         }
         return Decision.of(Step.NONE, true, "primary with a valid term " + term.term());
@@ -102,6 +130,14 @@ public final class Decider {
         MemberStatus own = s.own();
         if (own.noFailover()) {
             return closed("tagged nofailover");
+        }
+        if (s.promisedTo().isPresent()) {
+            return closed("promised " + s.promisedTo().get() + " (failsafe: it cannot reach the API server) not to"
+                    + " take over while the promise runs");
+        }
+        if (s.lease().members().isPresent() && !s.lease().members().get().contains(own.name())) {
+            return closed("not on the member list " + s.lease().members().get() + " the primary published"
+                    + " (failsafe asks only those): waiting until a primary adds this member");
         }
         if (own.role() == Role.EMPTY) {
             if (s.lease().systemId().isPresent() || anyOtherHasData(s, rules)) {

@@ -26,6 +26,7 @@ final class GatedLock implements ResourceLock {
     private final Supplier<Optional<String>> refusal;
     private final java.util.function.BooleanSupplier cutOff;
     private final Supplier<Optional<String>> successorRefusal;
+    private final AcquireBarrier barrier;
 
     /**
      * @param delegate the real lock
@@ -34,7 +35,7 @@ final class GatedLock implements ResourceLock {
      *     included, and the Lease expires as after a real crash
      */
     GatedLock(ResourceLock delegate, Supplier<Optional<String>> refusal, java.util.function.BooleanSupplier cutOff) {
-        this(delegate, refusal, cutOff, refusal);
+        this(delegate, refusal, cutOff, refusal, new AcquireBarrier(System::nanoTime));
     }
 
     /**
@@ -43,9 +44,11 @@ final class GatedLock implements ResourceLock {
      * the instant of the release, while the elector tries at once; this one is asked at that instant.
      *
      * @param successorRefusal why this candidate may not take a release naming it; empty when it may
+     * @param barrier the failsafe promises: no acquisition starts while one runs
      */
     GatedLock(ResourceLock delegate, Supplier<Optional<String>> refusal, java.util.function.BooleanSupplier cutOff,
-            Supplier<Optional<String>> successorRefusal) {
+            Supplier<Optional<String>> successorRefusal, AcquireBarrier barrier) {
+        this.barrier = barrier;
         this.delegate = delegate;
         this.refusal = refusal;
         this.cutOff = cutOff;
@@ -80,23 +83,47 @@ final class GatedLock implements ResourceLock {
     @Override
     public CompletableFuture<LockSnapshot> create(LeaderElectionRecord record) {
         Optional<String> no = refusalFor(Optional.empty(), record);
-        return no.isPresent() ? refused(no.get()) : delegate.create(record);
+        return no.isPresent() ? refused(no.get())
+                : through(acquiring(Optional.empty(), record), () -> delegate.create(record));
     }
 
     @Override
     public CompletableFuture<LockSnapshot> update(LockSnapshot expected, LeaderElectionRecord record) {
         Optional<String> no = refusalFor(expected.record(), record);
-        return no.isPresent() ? refused(no.get()) : delegate.update(expected, record);
+        return no.isPresent() ? refused(no.get())
+                : through(acquiring(expected.record(), record), () -> delegate.update(expected, record));
+    }
+
+    /** An acquisition goes through the failsafe barrier (counted in flight until answered); other writes do not. */
+    private CompletableFuture<LockSnapshot> through(boolean acquiring, Supplier<CompletableFuture<LockSnapshot>> w) {
+        if (!acquiring) {
+            return w.get();
+        }
+        if (!barrier.tryEnter()) {
+            return refused("promised " + barrier.running().map(AcquireBarrier.Promise::primary).orElse("a primary")
+                    + " (failsafe) not to take over while the promise runs");
+        }
+        CompletableFuture<LockSnapshot> f;
+        try {
+            f = w.get();
+        } catch (RuntimeException e) {
+            barrier.exit();
+            throw e;
+        }
+        return f.whenComplete((r, e) -> barrier.exit());
+    }
+
+    private boolean acquiring(Optional<LeaderElectionRecord> before, LeaderElectionRecord after) {
+        return after.isHeldBy(identity())
+                && !before.map(r -> r.isHeldBy(identity()) && r.leaderTransitions() == after.leaderTransitions())
+                        .orElse(false);
     }
 
     private Optional<String> refusalFor(Optional<LeaderElectionRecord> before, LeaderElectionRecord after) {
         if (cutOff.getAsBoolean()) {
             return Optional.of("the agent was abandoned");
         }
-        boolean acquiring = after.isHeldBy(identity())
-                && !before.map(r -> r.isHeldBy(identity()) && r.leaderTransitions() == after.leaderTransitions())
-                        .orElse(false);
-        if (!acquiring) {
+        if (!acquiring(before, after)) {
             return Optional.empty();
         }
         boolean namedSuccessor = before.map(r -> r.isReleased()

@@ -16,9 +16,12 @@ import java.util.Optional;
  * @param successor the member a primary that handed over on purpose named as its successor (annotation
  *     {@value ClusterView#SUCCESSOR}, or {@code spec.preferredHolder} when the API server keeps it)
  * @param syncSet the synchronous set the primary published; empty: asynchronous replication
+ * @param members the member list a failsafe-enabled primary published (annotation {@value ClusterView#MEMBERS});
+ *     empty when none was: a member not on a published list may not take the Lease
  */
 public record LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
-        Optional<Published> published, Optional<String> successor, Optional<SyncSet> syncSet) {
+        Optional<Published> published, Optional<String> successor, Optional<SyncSet> syncSet,
+        Optional<java.util.Set<String>> members) {
 
     /** A primary's published position: its timeline and WAL position at its last renew. */
     public record Published(int timeline, Lsn position) {
@@ -34,6 +37,13 @@ public record LeaseView(Optional<String> holder, Duration freeFor, Optional<Stri
         published = published == null ? Optional.empty() : published;
         successor = successor == null ? Optional.empty() : successor.filter(h -> !h.isEmpty());
         syncSet = syncSet == null ? Optional.empty() : syncSet;
+        members = members == null ? Optional.empty() : members.map(java.util.Set::copyOf);
+    }
+
+    /** A Lease with no published member list. */
+    public LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
+            Optional<Published> published, Optional<String> successor, Optional<SyncSet> syncSet) {
+        this(holder, freeFor, systemId, published, successor, syncSet, Optional.empty());
     }
 
     /** A Lease with no synchronous set. */

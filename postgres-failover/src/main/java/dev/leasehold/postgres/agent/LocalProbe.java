@@ -32,11 +32,15 @@ final class LocalProbe implements AutoCloseable {
     private Future<PostgresStatus> inFlight;
     private long unhealthySinceNanos = -1;
     private volatile PostgresStatus lastStatus;
+    private final java.util.function.IntSupplier agentPort;
 
     /**
      * @param memberAt the member name that listens at a host and port (to name a standby's upstream)
+     * @param agentPort the port of this agent's HTTP endpoints, 0 when off
      */
-    LocalProbe(AgentConfig config, LongSupplier nanoTime, BiFunction<String, Integer, Optional<String>> memberAt) {
+    LocalProbe(AgentConfig config, LongSupplier nanoTime, BiFunction<String, Integer, Optional<String>> memberAt,
+            java.util.function.IntSupplier agentPort) {
+        this.agentPort = agentPort;
         this.pg = config.member();
         this.config = config;
         this.nanoTime = nanoTime;
@@ -90,7 +94,8 @@ final class LocalProbe implements AutoCloseable {
         }
         var pc = pg.config();
         return new MemberStatus(pc.name(), role, healthy, timeline, position, upstream, config.noFailover(),
-                config.priority(), pc.host(), pc.port(), systemId, heartbeat, Agent.VERSION, Instant.now());
+                config.priority(), pc.host(), pc.port(), systemId, heartbeat, Agent.VERSION, Instant.now(),
+                agentPort.getAsInt());
     }
 
     /** How long the server has been down or unresponsive; zero while healthy. */

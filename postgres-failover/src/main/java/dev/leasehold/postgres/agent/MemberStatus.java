@@ -25,10 +25,12 @@ import java.util.Optional;
  *     on their own clock, never by comparing {@code sampledAt} with theirs
  * @param agentVersion the publishing agent's version
  * @param sampledAt wall-clock time of the sample, for people
+ * @param agentPort the port of the member's agent HTTP endpoints, on {@code host}; 0 when they are off or unknown
+ *     (the primary asks its peers for failsafe confirmations there)
  */
 public record MemberStatus(String name, Role role, boolean healthy, int timeline, Optional<Lsn> position,
         Optional<String> upstream, boolean noFailover, int priority, String host, int port, Optional<String> systemId,
-        long heartbeat, String agentVersion, Instant sampledAt) {
+        long heartbeat, String agentVersion, Instant sampledAt, int agentPort) {
 
     /** What a member's PostgreSQL is. */
     public enum Role {
@@ -53,6 +55,17 @@ public record MemberStatus(String name, Role role, boolean healthy, int timeline
         host = host == null ? "" : host;
         agentVersion = agentVersion == null ? "" : agentVersion;
         sampledAt = sampledAt == null ? Instant.EPOCH : sampledAt;
+        if (agentPort < 0 || agentPort > 65535) {
+            throw new IllegalArgumentException("agentPort = " + agentPort + " is not a port (0 = none)");
+        }
+    }
+
+    /** A status without an agent endpoint. */
+    public MemberStatus(String name, Role role, boolean healthy, int timeline, Optional<Lsn> position,
+            Optional<String> upstream, boolean noFailover, int priority, String host, int port,
+            Optional<String> systemId, long heartbeat, String agentVersion, Instant sampledAt) {
+        this(name, role, healthy, timeline, position, upstream, noFailover, priority, host, port, systemId, heartbeat,
+                agentVersion, sampledAt, 0);
     }
 
     /** Whether this member's server runs as a standby and answered its last probe. */
@@ -63,6 +76,6 @@ public record MemberStatus(String name, Role role, boolean healthy, int timeline
     /** The same status with another heartbeat and sample time. */
     public MemberStatus beat(long nextHeartbeat, Instant at) {
         return new MemberStatus(name, role, healthy, timeline, position, upstream, noFailover, priority, host, port,
-                systemId, nextHeartbeat, agentVersion, at);
+                systemId, nextHeartbeat, agentVersion, at, agentPort);
     }
 }

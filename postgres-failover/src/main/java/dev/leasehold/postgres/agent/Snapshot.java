@@ -13,9 +13,18 @@ import java.util.Optional;
  * @param leadership this member's term, when its elector says it leads
  * @param lease the Lease as this agent last read it
  * @param others the other members' statuses as last read (this member excluded)
+ * @param failsafe how much longer every member's failsafe confirmation keeps this primary writable without a
+ *     valid term, the fence margin already taken off; zero when none holds
+ * @param promisedTo the primary this member promised (failsafe) not to take over from, while the promise runs
  */
 public record Snapshot(MemberStatus own, Duration ownUnhealthyFor, Optional<Term> leadership, LeaseView lease,
-        Map<String, Observed> others) {
+        Map<String, Observed> others, Duration failsafe, Optional<String> promisedTo) {
+
+    /** A snapshot without failsafe. */
+    public Snapshot(MemberStatus own, Duration ownUnhealthyFor, Optional<Term> leadership, LeaseView lease,
+            Map<String, Observed> others) {
+        this(own, ownUnhealthyFor, leadership, lease, others, Duration.ZERO, Optional.empty());
+    }
 
     /**
      * This member's term as the agent sees it.
@@ -37,5 +46,7 @@ public record Snapshot(MemberStatus own, Duration ownUnhealthyFor, Optional<Term
         leadership = leadership == null ? Optional.empty() : leadership;
         Objects.requireNonNull(lease, "lease");
         others = Map.copyOf(others);
+        failsafe = failsafe == null || failsafe.isNegative() ? Duration.ZERO : failsafe;
+        promisedTo = promisedTo == null ? Optional.empty() : promisedTo;
     }
 }

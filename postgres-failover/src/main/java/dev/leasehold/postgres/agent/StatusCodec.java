@@ -42,6 +42,9 @@ public final class StatusCodec {
         m.put("heartbeat", s.heartbeat());
         m.put("agentVersion", s.agentVersion());
         m.put("sampledAt", s.sampledAt().toString());
+        if (s.agentPort() > 0) {
+            m.put("agentPort", s.agentPort());
+        }
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {
@@ -91,7 +94,21 @@ public final class StatusCodec {
         }
         return new MemberStatus(text(n, "name"), role, bool(n, "healthy"), integer(n, "timeline"), position,
                 optionalText(n, "upstream"), bool(n, "nofailover"), integer(n, "priority"), text(n, "host"), port,
-                optionalText(n, "systemId"), number(n, "heartbeat"), text(n, "agentVersion"), sampledAt);
+                optionalText(n, "systemId"), number(n, "heartbeat"), text(n, "agentVersion"), sampledAt,
+                agentPort(n));
+    }
+
+    /** Optional (agents before failsafe did not write it): 0 when absent. */
+    private static int agentPort(JsonNode n) {
+        JsonNode v = n.get("agentPort");
+        if (v == null || v.isNull()) {
+            return 0;
+        }
+        int port = integer(n, "agentPort");
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("field agentPort = " + port + " is not a port");
+        }
+        return port;
     }
 
     private static JsonNode field(JsonNode n, String name) {

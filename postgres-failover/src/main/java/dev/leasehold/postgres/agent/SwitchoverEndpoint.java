@@ -46,22 +46,7 @@ final class SwitchoverEndpoint {
             answer(x, 404, error("switchover is not enabled"));
             return;
         }
-        String header = x.getRequestHeaders().getFirst("Authorization");
-        if (header == null || !header.startsWith("Bearer ") || header.substring(7).isBlank()) {
-            answer(x, 401, error("missing bearer token (header Authorization: Bearer <token>)"));
-            return;
-        }
-        byte[] expected;
-        try {
-            expected = Files.readString(tokenFile.get(), StandardCharsets.UTF_8).trim().getBytes(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            LOG.warn("{}: switchoverTokenFile = {}: cannot read it: {}", agent.name(), tokenFile.get(), e.toString());
-            answer(x, 500, error("switchoverTokenFile cannot be read on the agent"));
-            return;
-        }
-        byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-        if (expected.length == 0 || !MessageDigest.isEqual(expected, given)) {
-            answer(x, 403, error("wrong token"));
+        if (!authorized(x, tokenFile.get(), agent.name())) {
             return;
         }
         Optional<String> to;
@@ -84,6 +69,32 @@ final class SwitchoverEndpoint {
             e.primary().ifPresent(p -> m.put("primary", p));
             answer(x, e.reason().httpStatus(), m);
         }
+    }
+
+    /**
+     * Checks header {@code Authorization: Bearer <token>} against the token file (read now, never logged) and
+     * answers 401, 403 or 500 itself when it does not match.
+     */
+    static boolean authorized(HttpExchange x, Path tokenFile, String member) throws IOException {
+        String header = x.getRequestHeaders().getFirst("Authorization");
+        if (header == null || !header.startsWith("Bearer ") || header.substring(7).isBlank()) {
+            answer(x, 401, error("missing bearer token (header Authorization: Bearer <token>)"));
+            return false;
+        }
+        byte[] expected;
+        try {
+            expected = Files.readString(tokenFile, StandardCharsets.UTF_8).trim().getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            LOG.warn("{}: switchoverTokenFile = {}: cannot read it: {}", member, tokenFile, e.toString());
+            answer(x, 500, error("switchoverTokenFile cannot be read on the agent"));
+            return false;
+        }
+        byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        if (expected.length == 0 || !MessageDigest.isEqual(expected, given)) {
+            answer(x, 403, error("wrong token"));
+            return false;
+        }
+        return true;
     }
 
     private static Optional<String> target(HttpExchange x) throws IOException {
@@ -124,13 +135,13 @@ final class SwitchoverEndpoint {
         return Optional.of(to.asText());
     }
 
-    private static Map<String, Object> error(String message) {
+    static Map<String, Object> error(String message) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("error", message);
         return m;
     }
 
-    private static void answer(HttpExchange x, int code, Map<String, Object> m) throws IOException {
+    static void answer(HttpExchange x, int code, Map<String, Object> m) throws IOException {
         byte[] body = JSON.writeValueAsBytes(m);
         x.getResponseHeaders().add("Content-Type", "application/json");
         x.sendResponseHeaders(code, body.length);

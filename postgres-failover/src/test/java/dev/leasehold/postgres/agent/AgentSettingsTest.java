@@ -89,6 +89,35 @@ class AgentSettingsTest {
     }
 
     @Test
+    void theFailsafeIsOffByDefaultAndItsWindowAndTimeoutAreCheckedWhenOn() throws Exception {
+        Map<String, String> env = env();
+        assertThat(AgentSettings.from(env).toConfig(client).failsafe()).isEmpty();
+        env.put("LEASEHOLD_LEASE_DURATION", "4s");
+        env.put("LEASEHOLD_RENEW_DEADLINE", "3s");
+        env.put("LEASEHOLD_RETRY_PERIOD", "1s");
+        env.put("LEASEHOLD_FENCE_TIMEOUT", "350ms");
+        env.put("LEASEHOLD_FAILSAFE", "true");
+        AgentConfig c = AgentSettings.from(env).toConfig(client);
+        assertThat(c.failsafe()).contains(new AgentConfig.Failsafe(Duration.ofSeconds(4), Duration.ofMillis(500)));
+        env.put("LEASEHOLD_FAILSAFE_WINDOW", "2s");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessageStartingWith("failsafeWindow = PT2S must exceed 2 × fenceTimeout");
+        env.put("LEASEHOLD_FAILSAFE_WINDOW", "6s");
+        env.put("LEASEHOLD_FAILSAFE_TIMEOUT", "3s");
+        assertThat(AgentSettings.from(env).toConfig(client).failsafe())
+                .contains(new AgentConfig.Failsafe(Duration.ofSeconds(6), Duration.ofSeconds(3)));
+        env.put("LEASEHOLD_HTTP_PORT", "-1");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessageStartingWith("failsafe = true needs the HTTP endpoints");
+        env.remove("LEASEHOLD_HTTP_PORT");
+        env.put("LEASEHOLD_FAILSAFE", "false");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessage("failsafeWindow = PT6S needs failsafe on");
+        env.put("LEASEHOLD_FAILSAFE", "maybe");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client)).hasMessageContaining("LEASEHOLD_FAILSAFE");
+    }
+
+    @Test
     void settingsAreParsedFromTheFileAndTheEnvironmentWins() throws Exception {
         Path file = dir.resolve("agent.conf");
         Files.writeString(file, "# agent\nLEASEHOLD_LEASE_DURATION=15s\nLEASEHOLD_RENEW_DEADLINE=10s\n"

@@ -105,6 +105,18 @@ class DeciderTest {
         List<Observed> others = new ArrayList<>();
         DecisionRules rules = RULES;
         boolean primaryKnown;
+        Duration failsafe = Duration.ZERO;
+        Optional<String> promisedTo = Optional.empty();
+
+        Case failsafe(Duration left) {
+            failsafe = left;
+            return this;
+        }
+
+        Case promisedTo(String primary) {
+            promisedTo = Optional.of(primary);
+            return this;
+        }
 
         Case holderNotPrimaryYet() {
             primaryKnown = true;
@@ -152,7 +164,7 @@ class DeciderTest {
                         Duration.ofSeconds(1)));
             }
             others.forEach(o -> map.put(o.status().name(), o));
-            return Decider.decide(new Snapshot(own, unhealthyFor, term, lease, map), rules);
+            return Decider.decide(new Snapshot(own, unhealthyFor, term, lease, map, failsafe, promisedTo), rules);
         }
     }
 
@@ -178,6 +190,13 @@ class DeciderTest {
         return new LeaseView(Optional.of("pg-0"), Duration.ofSeconds(1), Optional.of("7000"),
                 Optional.of(new LeaseView.Published(1, new Lsn(10 * MB))), Optional.empty(),
                 Optional.of(new SyncSet("ANY", count, List.of(members), false)));
+    }
+
+    /** A Lease whose holder (pg-0) expired, with the member list a failsafe primary published. */
+    static LeaseView listed(String... members) {
+        return new LeaseView(Optional.of("pg-0"), Duration.ofSeconds(5), Optional.of("7000"),
+                Optional.of(new LeaseView.Published(1, new Lsn(10 * MB))), Optional.empty(), Optional.empty(),
+                Optional.of(java.util.Set.of(members)));
     }
 
     static Case c() {
@@ -322,6 +341,27 @@ class DeciderTest {
                 row("synchronous: a set member further ahead goes first",
                         c().own(replica("pg-1", 10 * MB - 100)).other(replica("pg-2", 10 * MB))
                                 .lease(synced(1, "pg-1", "pg-2")), Step.NONE, false, "further ahead"),
+                row("failsafe: a primary without a term stays writable while every member's confirmation runs",
+                        c().own(member("pg-1", Role.PRIMARY, 20 * MB)).failsafe(Duration.ofSeconds(4)), Step.NONE,
+                        true, "stays the writable primary"),
+                row("failsafe: ... and makes commits wait when the confirmations run low",
+                        c().own(member("pg-1", Role.PRIMARY, 20 * MB)).failsafe(Duration.ofSeconds(2)),
+                        Step.HOLD_COMMITS, true, "confirmations run out"),
+                row("failsafe: ... and fences before they run out",
+                        c().own(member("pg-1", Role.PRIMARY, 20 * MB)).failsafe(Duration.ofMillis(400)), Step.FENCE,
+                        true, "below fenceBelow"),
+                row("failsafe: a holder whose renews fail keeps writes going on the confirmations",
+                        c().own(member("pg-1", Role.PRIMARY, 20 * MB)).leading(true, Duration.ofMillis(400))
+                                .failsafe(Duration.ofSeconds(4)), Step.NONE, true, "primary with a valid term"),
+                row("failsafe: a member that promised never competes",
+                        c().own(replica("pg-1", 10 * MB)).promisedTo("pg-0"), Step.NONE, false, "promised pg-0"),
+                row("failsafe: a holder that promised does not promote until the promise ends",
+                        c().leading(true, ok).promisedTo("pg-0"), Step.NONE, true, "promoting once the promise ends"),
+                row("failsafe: a member not on the published list never competes",
+                        c().own(replica("pg-1", 10 * MB)).lease(listed("pg-0", "pg-2")), Step.NONE, false,
+                        "not on the member list"),
+                row("failsafe: a member on the published list may",
+                        c().own(replica("pg-1", 10 * MB)).lease(listed("pg-0", "pg-1")), Step.NONE, true, "eligible"),
                 row("a writable server with another cluster's data is fenced first",
                         c().own(with(member("pg-1", Role.PRIMARY, 10 * MB), b -> b.systemId("9")))
                                 .lease(held("pg-2", 10 * MB)), Step.FENCE, false, "no valid term"));

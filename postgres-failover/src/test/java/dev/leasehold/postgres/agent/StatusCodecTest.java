@@ -22,6 +22,18 @@ class StatusCodecTest {
         assertThat(StatusCodec.read(StatusCodec.write(STATUS))).isEqualTo(STATUS);
     }
 
+    @Test
+    void theAgentPortIsCarriedWhenSetAndOptionalForOlderAgents() {
+        MemberStatus withPort = new MemberStatus("pg-1", MemberStatus.Role.REPLICA, true, 3, STATUS.position(),
+                STATUS.upstream(), false, 5, "10.0.0.7", 5432, STATUS.systemId(), 42, "0.1.0", STATUS.sampledAt(), 8008);
+        String text = StatusCodec.write(withPort);
+        assertThat(StatusCodec.read(text)).isEqualTo(withPort);
+        assertThat(StatusCodec.write(STATUS)).doesNotContain("agentPort");
+        assertThat(StatusCodec.read(StatusCodec.write(STATUS)).agentPort()).isZero();
+        assertThatThrownBy(() -> StatusCodec.read(text.replace("8008", "0")))
+                .hasMessage("field agentPort = 0 is not a port");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "{garbage|not JSON: \"{garbage\"",

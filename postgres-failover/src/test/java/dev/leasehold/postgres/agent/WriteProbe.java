@@ -135,22 +135,31 @@ public final class WriteProbe implements AutoCloseable {
      * members accepting writes at once. Empty when there never were two primaries taking writes.
      */
     public List<String> overlaps() {
+        // runs: maximal stretches of acknowledgements (in the order the writes were sent) by one member; a member
+        // may be primary more than once, so runs, not whole spans, are what must not overlap
+        List<Ack> sorted = acks.stream().sorted((a, b) -> Long.compare(a.sentNanos(), b.sentNanos())).toList();
+        List<long[]> spans = new ArrayList<>();
+        List<String> owners = new ArrayList<>();
+        for (Ack a : sorted) {
+            int last = owners.size() - 1;
+            if (last >= 0 && owners.get(last).equals(a.member())) {
+                spans.get(last)[1] = Math.max(spans.get(last)[1], a.ackedNanos());
+            } else {
+                owners.add(a.member());
+                spans.add(new long[] {a.sentNanos(), a.ackedNanos()});
+            }
+        }
         List<String> found = new ArrayList<>();
-        List<String> names = acks.stream().map(Ack::member).distinct().toList();
-        for (String a : names) {
-            for (String b : names) {
-                if (a.compareTo(b) >= 0) {
+        for (int i = 0; i < spans.size(); i++) {
+            for (int j = i + 1; j < spans.size(); j++) {
+                if (owners.get(i).equals(owners.get(j))) {
                     continue;
                 }
-                // members take writes in turns: compare the spans of consecutive runs
-                long aFirst = firstBy(a).orElseThrow().sentNanos();
-                long aLast = lastBy(a).orElseThrow().ackedNanos();
-                long bFirst = firstBy(b).orElseThrow().sentNanos();
-                long bLast = lastBy(b).orElseThrow().ackedNanos();
-                boolean disjoint = aLast < bFirst || bLast < aFirst;
-                if (!disjoint) {
-                    found.add(a + " acknowledged writes in [" + aFirst + ", " + aLast + "], " + b + " in [" + bFirst
-                            + ", " + bLast + "]");
+                long[] a = spans.get(i);
+                long[] b = spans.get(j);
+                if (!(a[1] < b[0] || b[1] < a[0])) {
+                    found.add(owners.get(i) + " acknowledged writes in [" + a[0] + ", " + a[1] + "], " + owners.get(j)
+                            + " in [" + b[0] + ", " + b[1] + "]");
                 }
             }
         }

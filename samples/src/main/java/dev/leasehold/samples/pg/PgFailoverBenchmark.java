@@ -33,13 +33,13 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code pg-api-outage} ({@code outage-all}, {@code outage-primary}, {@code outage-replicas}): the agents of
  *       every member, of the primary only or of the replicas only cut off from the API server for a number of
  *       seconds, then healed; the longest gap between acknowledged writes, overlapping acknowledgements of two
- *       members and acknowledged writes missing on the primary after healing. The failsafe is not built, so
- *       these lines say {@code failsafe=off}.</li>
+ *       members and acknowledged writes missing on the primary after healing, with the failsafe on or off.</li>
  * </ul>
  * Prints one {@code BENCH} line per cycle and one summary per scenario. Not a test: run it by hand
  * (samples/README.md). Arguments: {@code [cycles] [lease/renew/retry seconds, e.g. 10/7/2]
  * [scenarios, e.g. crash,partition,switchover (the default), outage-all,outage-primary,outage-replicas]
- * [async (the default) or sync: synchronous mode, ANY 1] [outage seconds, default 60]}. At the end it writes the timeline chart {@code pg-benchmark-timeline.png} (acknowledged writes per
+ * [async (the default) or sync: synchronous mode, ANY 1] [outage seconds, default 60]
+ * [failsafe: on or off (the default)]}. At the end it writes the timeline chart {@code pg-benchmark-timeline.png} (acknowledged writes per
  * member, the kills, lease expiries, promotions and cuts marked).
  */
 public final class PgFailoverBenchmark {
@@ -54,6 +54,7 @@ public final class PgFailoverBenchmark {
     private final Set<String> scenarios;
     private final String mode;
     private final Duration outage;
+    private final boolean failsafe;
     private final MockApi api = new MockApi();
     private final KubernetesClient admin = api.client();
     private final PostgresCluster pg = PostgresCluster.start(3);
@@ -63,7 +64,8 @@ public final class PgFailoverBenchmark {
     private final List<TimelineChart.Marker> markers = new ArrayList<>();
 
     private PgFailoverBenchmark(int cycles, Duration lease, Duration renew, Duration retry, Set<String> scenarios,
-            String mode, Duration outage) {
+            String mode, Duration outage, boolean failsafe) {
+        this.failsafe = failsafe;
         this.cycles = cycles;
         this.outage = outage;
         this.mode = mode;
@@ -79,17 +81,18 @@ public final class PgFailoverBenchmark {
         Set<String> scenarios = Set.of((args.length > 2 ? args[2] : "crash,partition,switchover").split(","));
         String mode = args.length > 3 ? args[3] : "async";
         long outageSeconds = args.length > 4 ? Long.parseLong(args[4]) : 60;
+        String failsafe = args.length > 5 ? args[5] : "off";
         if (cycles < 1 || t.length != 3 || !Set.of("crash", "partition", "switchover", "outage-all",
                 "outage-primary", "outage-replicas").containsAll(scenarios) || !Set.of("async", "sync").contains(mode)
-                || outageSeconds < 1) {
+                || outageSeconds < 1 || !Set.of("on", "off").contains(failsafe)) {
             throw new IllegalArgumentException("usage: PgFailoverBenchmark [cycles >= 1] [lease/renew/retry seconds]"
                     + " [scenarios: crash,partition,switchover,outage-all,outage-primary,outage-replicas]"
-                    + " [async|sync] [outage seconds >= 1]; got " + String.join(" ", args));
+                    + " [async|sync] [outage seconds >= 1] [failsafe on|off]; got " + String.join(" ", args));
         }
         try (var unused = new Closer()) {
             PgFailoverBenchmark b = new PgFailoverBenchmark(cycles, Duration.ofSeconds(Long.parseLong(t[0])),
                     Duration.ofSeconds(Long.parseLong(t[1])), Duration.ofSeconds(Long.parseLong(t[2])), scenarios, mode,
-                    Duration.ofSeconds(outageSeconds));
+                    Duration.ofSeconds(outageSeconds), failsafe.equals("on"));
             try {
                 b.run();
             } finally {
@@ -264,9 +267,10 @@ public final class PgFailoverBenchmark {
         WriteProbe.Ack after = awaitFirstAck(load, "pg-" + q, healed);
         double[] r = outageMeasures(load.acks(), cut, after.ackedNanos(), WriteProbe.rowsOn(pg.member(q)));
         r[3] = q == p ? 0 : 1;
-        System.out.printf(Locale.ROOT, "BENCH scenario=pg-api-outage-cycle case=%s failsafe=off mode=%s timing=%s "
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-api-outage-cycle case=%s failsafe=%s mode=%s timing=%s "
                 + "outage_s=%d cycle=%d primary=pg-%d after=pg-%d write_outage_ms=%.1f split_brain_ms=%.1f "
-                + "lost_acked=%d%n", kase, mode, timing(), outage.toSeconds(), cycle, p, q, r[0], r[1], (long) r[2]);
+                + "lost_acked=%d%n", kase, failsafe ? "on" : "off", mode, timing(), outage.toSeconds(), cycle, p, q,
+                r[0], r[1], (long) r[2]);
         return r;
     }
 
@@ -306,9 +310,10 @@ public final class PgFailoverBenchmark {
     }
 
     private void summaryOutage(String kase, List<double[]> rows) {
-        System.out.printf(Locale.ROOT, "BENCH scenario=pg-api-outage case=%s failsafe=off mode=%s timing=%s "
+        System.out.printf(Locale.ROOT, "BENCH scenario=pg-api-outage case=%s failsafe=%s mode=%s timing=%s "
                 + "outage_s=%d cycles=%d write_outage_ms=%.1f split_brain_ms=%.1f lost_acked=%d primary_changed=%d%n",
-                kase, mode, timing(), outage.toSeconds(), rows.size(), pct(rows, 0, 100), pct(rows, 1, 100),
+                kase, failsafe ? "on" : "off", mode, timing(), outage.toSeconds(), rows.size(), pct(rows, 0, 100),
+                pct(rows, 1, 100),
                 (long) sum(rows, 2), (long) sum(rows, 3));
     }
 
@@ -341,7 +346,8 @@ public final class PgFailoverBenchmark {
         agents[i] = Agent.start(AgentConfig.builder().member(pg.member(i)).client(api.clientVia(proxies[i]))
                 .namespace(NS).cluster(CLUSTER).leaseDuration(lease).renewDeadline(renew).retryPeriod(retry)
                 .fenceTimeout(Duration.ofMillis(Math.min(1_000, (lease.minus(renew).toMillis() - 300) / 2)))
-                .statusInterval(Duration.ofMillis(500)).synchronousMode(mode.equals("sync")).httpPort(-1).build());
+                .statusInterval(Duration.ofMillis(500)).synchronousMode(mode.equals("sync")).failsafe(failsafe)
+                .httpPort(failsafe ? 0 : -1).build());
     }
 
     private int primary() {

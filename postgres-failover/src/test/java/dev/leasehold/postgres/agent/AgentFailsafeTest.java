@@ -1,0 +1,225 @@
+package dev.leasehold.postgres.agent;
+
+import static dev.leasehold.postgres.agent.AgentFailoverTest.awaitPrimary;
+import static dev.leasehold.postgres.agent.AgentFailoverTest.awaitReplicaOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.leasehold.lock.support.FaultProxy;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The API-server outage policy with the failsafe on, with real servers, three agents (5/3/1), each behind its own
+ * fault proxy, the write probe running throughout and the split-brain check ({@link AgentFixture#primary()} throws
+ * on two writable primaries) polled every 20 ms. The all-members outage is three lease durations: what happens
+ * after the renew deadline does not change with its length.
+ */
+class AgentFailsafeTest {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentFailsafeTest.class);
+    private static final Duration SETTLE = Duration.ofSeconds(60);
+
+    private static AgentFixture failsafeCluster() {
+        return new AgentFixture(3, b -> b.failsafe(true));
+    }
+
+    private static int settled(AgentFixture f) {
+        int p = awaitPrimary(f, -1);
+        for (int i = 0; i < f.agents.length; i++) {
+            if (i != p) {
+                awaitReplicaOf(f, i, p);
+                int member = i;
+                await().atMost(SETTLE).until(() -> f.agents[p].members().get("pg-" + member).status().agentPort() > 0);
+            }
+        }
+        await().atMost(SETTLE).until(() -> !f.leaseAnnotations().getOrDefault(ClusterView.MEMBERS, "").isEmpty());
+        return p;
+    }
+
+    /** Polls the split-brain check for {@code d}, asserting {@code p} stays the one writable primary throughout. */
+    private static void primaryStays(AgentFixture f, int p, Duration d) throws InterruptedException {
+        long end = System.nanoTime() + d.toNanos();
+        while (System.nanoTime() < end) {
+            assertThat(f.primary()).as("pg-%d stays the one writable primary", p).contains(p);
+            Thread.sleep(20);
+        }
+    }
+
+    private static java.net.http.HttpResponse<String> post(AgentFixture f, int i, String body, String token)
+            throws Exception {
+        var r = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                + f.agents[i].httpPort().orElseThrow() + "/failsafe")).timeout(Duration.ofSeconds(5))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            r.header("Authorization", "Bearer " + token);
+        }
+        return java.net.http.HttpClient.newHttpClient().send(r.build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theFailsafeEndpointRefusesBadRequestsAndSaysWhyItWillNotPromise(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path token = dir.resolve("token");
+        java.nio.file.Files.writeString(token, "t0ken\n");
+        try (AgentFixture f = new AgentFixture(3, b -> b.failsafe(true).switchoverTokenFile(token))) {
+            f.start(0);
+            assertThat(awaitPrimary(f, -1)).isZero();
+            f.start(1);
+            f.agents[2] = Agent.start(f.config(2).failsafe(false).build());
+            long term = f.agents[0].leadership().orElseThrow().term();
+            String ask = "{\"primary\": \"pg-0\", \"term\": " + term + ", \"windowMs\": 4000}";
+            assertThat(post(f, 1, ask, null).statusCode()).isEqualTo(401);
+            assertThat(post(f, 1, ask, "wrong").statusCode()).isEqualTo(403);
+            var noTerm = post(f, 1, "{\"primary\": \"pg-0\"}", "t0ken");
+            assertThat(noTerm.statusCode()).isEqualTo(400);
+            assertThat(noTerm.body()).contains("field term = null");
+            assertThat(post(f, 1, "nonsense", "t0ken").body()).contains("not JSON");
+            var extra = post(f, 1, "{\"primary\": \"pg-0\", \"term\": 1, \"windowMs\": 4000, \"x\": 1}", "t0ken");
+            assertThat(extra.statusCode()).isEqualTo(400);
+            assertThat(extra.body()).contains("unknown field \\\"x\\\"");
+            assertThat(f.get(1, "/failsafe").statusCode()).isEqualTo(405);
+            await().atMost(SETTLE).untilAsserted(() -> {
+                var reaches = post(f, 1, ask, "t0ken");
+                assertThat(reaches.statusCode()).isEqualTo(409);
+                assertThat(reaches.body()).contains("pg-1 reaches the API server");
+            });
+            var wrongTerm = post(f, 1, ask.replace(": " + term + ",", ": " + (term + 5) + ","), "t0ken");
+            assertThat(wrongTerm.statusCode()).isEqualTo(409);
+            assertThat(wrongTerm.body()).contains("in term " + (term + 5));
+            assertThat(post(f, 0, ask, "t0ken").body()).contains("does not confirm to itself");
+            var holder = post(f, 0, ask.replace("pg-0", "pg-1"), "t0ken");
+            assertThat(holder.statusCode()).isEqualTo(409);
+            assertThat(holder.body()).contains("pg-0 holds term " + term);
+            var off = post(f, 2, ask, "t0ken");
+            assertThat(off.statusCode()).isEqualTo(404);
+            assertThat(off.body()).contains("failsafe is not enabled on pg-2");
+            assertThat(f.agents[1].failsafePromise()).as("no promise was given").isEmpty();
+        }
+    }
+
+    @Test
+    void anOutageForEveryMemberKeepsThePrimaryWritableWithEveryMembersConfirmation() throws Exception {
+        try (AgentFixture f = failsafeCluster()) {
+            f.startAll();
+            int p = settled(f);
+            assertThat(f.leaseAnnotations().get(ClusterView.MEMBERS)).isEqualTo("pg-0,pg-1,pg-2");
+            try (WriteProbe load = new WriteProbe(f.pg, f.member(p))) {
+                await().atMost(SETTLE).until(() -> load.acksBy("pg-" + p).size() > 20);
+                long cut = System.nanoTime();
+                for (FaultProxy proxy : f.proxies) {
+                    proxy.mode(FaultProxy.Mode.BLACKHOLE);
+                }
+                primaryStays(f, p, AgentFixture.LEASE.multipliedBy(3));
+                assertThat(f.agents[p].leadership()).as("the term itself ended at the renew deadline").isEmpty();
+                long late = System.nanoTime() - Duration.ofSeconds(1).toNanos();
+                assertThat(load.acksBy("pg-" + p)).as("acknowledged writes in the outage's last second")
+                        .anyMatch(a -> a.ackedNanos() > late);
+                for (int i = 0; i < 3; i++) {
+                    if (i != p) {
+                        assertThat(f.agents[i].failsafePromise()).as("pg-%d promised", i).isPresent();
+                        assertThat(f.agents[i].failsafePromise().get().primary()).isEqualTo("pg-" + p);
+                    }
+                }
+                LOG.info("all cut with failsafe: pg-{} acknowledged {} writes during the {} s outage", p,
+                        load.acksBy("pg-" + p).stream().filter(a -> a.ackedNanos() > cut).count(),
+                        AgentFixture.LEASE.multipliedBy(3).toSeconds());
+                for (FaultProxy proxy : f.proxies) {
+                    proxy.mode(FaultProxy.Mode.PASS);
+                }
+                long heal = System.nanoTime();
+                await().atMost(SETTLE).until(() -> f.agents[p].leadership().isPresent());
+                primaryStays(f, p, Duration.ofSeconds(2));
+                await().atMost(SETTLE).until(() -> load.firstAfter("pg-" + p, heal).isPresent());
+                assertThat(load.overlaps()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void onlyThePrimaryCutOffFencesAtItsDeadlineAndAReplicaTakesOverFailsafeOrNot() throws Exception {
+        try (AgentFixture f = failsafeCluster()) {
+            f.startAll();
+            int p = settled(f);
+            try (WriteProbe load = new WriteProbe(f.pg, f.member(p))) {
+                await().atMost(SETTLE).until(() -> load.acksBy("pg-" + p).size() > 20);
+                long cut = System.nanoTime();
+                f.proxies[p].mode(FaultProxy.Mode.BLACKHOLE);
+                int q = awaitPrimary(f, p); // the split-brain check runs with every poll
+                assertThat(f.agents[p].isWritablePrimary()).isFalse();
+                long lastOld = load.lastBy("pg-" + p).orElseThrow().ackedNanos();
+                long deadline = cut + Duration.ofSeconds(3).toNanos();
+                assertThat(lastOld).as("pg-%d's last acknowledgement is before its renew deadline", p)
+                        .isLessThan(deadline);
+                for (int i = 0; i < 3; i++) {
+                    if (i != p) {
+                        assertThat(f.agents[i].failsafePromise()).as("pg-%d reaches the API: no promise", i).isEmpty();
+                    }
+                }
+                await().atMost(SETTLE).until(() -> load.firstAfter("pg-" + q, cut).isPresent());
+                assertThat(load.overlaps()).isEmpty();
+                LOG.info("primary cut with failsafe: pg-{} fenced, pg-{} took over", p, q);
+            }
+        }
+    }
+
+    @Test
+    void aMemberThatCannotBeAskedProvesNothingAndThePrimaryFencesAtItsDeadline() throws Exception {
+        try (AgentFixture f = failsafeCluster()) {
+            f.startAll();
+            int p = settled(f);
+            int silent = (p + 1) % 3;
+            f.agents[silent].close(); // its pod and status stay: it may come back and compete, so it must answer
+            try (WriteProbe load = new WriteProbe(f.pg, f.member(p))) {
+                await().atMost(SETTLE).until(() -> load.acksBy("pg-" + p).size() > 20);
+                long cut = System.nanoTime();
+                for (FaultProxy proxy : f.proxies) {
+                    proxy.mode(FaultProxy.Mode.BLACKHOLE);
+                }
+                await().atMost(SETTLE).until(() -> f.primary().isEmpty());
+                long deadline = cut + Duration.ofSeconds(3).toNanos();
+                assertThat(load.lastBy("pg-" + p).orElseThrow().ackedNanos()).isLessThan(deadline);
+                long end = System.nanoTime() + AgentFixture.LEASE.toNanos();
+                while (System.nanoTime() < end) {
+                    assertThat(f.primary()).as("nobody promotes without the Lease").isEmpty();
+                    Thread.sleep(20);
+                }
+                assertThat(load.overlaps()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aFlappingApiServerNeverMakesTwoPrimariesAndLeavesOneAfterwards() throws Exception {
+        try (AgentFixture f = failsafeCluster()) {
+            f.startAll();
+            int p = settled(f);
+            try (WriteProbe load = new WriteProbe(f.pg, f.member(p))) {
+                await().atMost(SETTLE).until(() -> load.acksBy("pg-" + p).size() > 20);
+                java.util.Random random = new java.util.Random(42);
+                long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (System.nanoTime() < end) {
+                    // each member's link flips on its own: all cut, some cut, the primary alone cut
+                    for (FaultProxy proxy : f.proxies) {
+                        proxy.mode(random.nextInt(3) == 0 ? FaultProxy.Mode.PASS : FaultProxy.Mode.BLACKHOLE);
+                    }
+                    long flip = System.nanoTime() + Duration.ofMillis(300 + random.nextInt(2500)).toNanos();
+                    while (System.nanoTime() < flip) {
+                        f.primary(); // throws on two writable primaries
+                        Thread.sleep(20);
+                    }
+                }
+                for (FaultProxy proxy : f.proxies) {
+                    proxy.mode(FaultProxy.Mode.PASS);
+                }
+                long heal = System.nanoTime();
+                int q = awaitPrimary(f, -1);
+                await().atMost(SETTLE).until(() -> load.firstAfter("pg-" + q, heal).isPresent());
+                assertThat(load.overlaps()).as("acknowledged writes of two primaries overlapping").isEmpty();
+                LOG.info("flapping with failsafe: pg-{} primary after healing (was pg-{})", q, p);
+            }
+        }
+    }
+}
