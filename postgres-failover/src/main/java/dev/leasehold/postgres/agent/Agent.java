@@ -86,6 +86,7 @@ public final class Agent implements AutoCloseable {
     private java.util.concurrent.Future<?> apiProbeInFlight;
     private final Object failsafeLock = new Object();
     private volatile long lastTerm;
+    private volatile boolean servedTerm; // this member was the primary of a valid term and is not fenced since
     private long lastRoundNanos;
     private boolean failsafeKept;
 
@@ -239,6 +240,7 @@ public final class Agent implements AutoCloseable {
             }
             Fence.Result r = pg.fence(config.fenceTimeout());
             pgWritable = false;
+            servedTerm = false;
             if (failsafe != null) {
                 failsafe.clear();
             }
@@ -326,7 +328,8 @@ public final class Agent implements AutoCloseable {
             }
         }
         if (holds) { // the members the failsafe asks; "" clears a list an earlier failsafe-enabled primary wrote
-            a.put(ClusterView.MEMBERS, failsafe == null ? "" : String.join(",", knownMembers()));
+            a.put(ClusterView.MEMBERS, failsafe == null ? ""
+                    : new MemberList(knownMembers(), config.failsafe().get().offListAfter()).write());
         }
         if (holds && sync != null) {
             sync.toPublish().ifPresent(set -> a.put(SyncSet.ANNOTATION, set.write()));
@@ -433,6 +436,7 @@ public final class Agent implements AutoCloseable {
 
     /** A holder whose server is the primary: label, announce, keep slots. */
     private void leadingPrimary(Leadership l, MemberStatus s) {
+        servedTerm = l.isValid();
         if (termAnnounced != l.term()) {
             termAnnounced = l.term();
             history.primaryFor(l.term(), s, view.leaseAnnotations(), view.previousHolder())
@@ -510,9 +514,13 @@ public final class Agent implements AutoCloseable {
         return h == null ? 0 : h.port();
     }
 
-    /** This member and every other one whose status it reads: the list a failsafe primary publishes and asks. */
+    /**
+     * This member, every pod of the cluster and every member whose status it reads: the list a failsafe primary
+     * publishes and asks. A pod counts from its creation, before its agent publishes anything.
+     */
     private java.util.SortedSet<String> knownMembers() {
-        java.util.SortedSet<String> all = new java.util.TreeSet<>(view.others().keySet());
+        java.util.SortedSet<String> all = view.pods();
+        all.addAll(view.others().keySet());
         all.add(name);
         return all;
     }
@@ -528,11 +536,24 @@ public final class Agent implements AutoCloseable {
             Leadership l = leadership;
             Duration due = config.renewDeadline().minus(config.retryPeriod().multipliedBy(13).dividedBy(10));
             boolean failing = l == null || !l.isValid() || l.validFor().compareTo(due) < 0;
-            if (closed.get() || !pgWritable || s == null || s.role() != Role.PRIMARY || switchingTo != null
-                    || !failing) {
-                if (failsafeKept && !failing) {
+            if (!failing) {
+                failsafe.clear(); // the outage is over: a later one starts a new stint under failsafeLimit
+                if (failsafeKept) {
                     failsafeKept = false;
                     LOG.info("{}: renews succeed again: the failsafe is no longer needed", name);
+                }
+                return;
+            }
+            // only a primary that served a valid term extends it; never a server that comes up writable
+            if (closed.get() || !pgWritable || !servedTerm || s == null || s.role() != Role.PRIMARY
+                    || switchingTo != null) {
+                return;
+            }
+            if (failsafe.limitReached()) {
+                if (failsafeKept) {
+                    failsafeKept = false;
+                    LOG.warn("{}: the failsafe ran for failsafeLimit {}: fencing whatever the members say", name,
+                            config.failsafe().get().limit());
                 }
                 return;
             }
@@ -542,7 +563,7 @@ public final class Agent implements AutoCloseable {
             }
             lastRoundNanos = now;
             java.util.Set<String> names = new java.util.TreeSet<>(knownMembers());
-            view.lease().members().ifPresent(names::addAll);
+            view.lease().members().ifPresent(list -> names.addAll(list.names()));
             names.remove(name);
             java.util.List<Failsafe.Peer> peers = new java.util.ArrayList<>();
             for (String m : names) {

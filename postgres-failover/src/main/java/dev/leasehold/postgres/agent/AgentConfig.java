@@ -61,8 +61,13 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
      * @param window how long a member that confirmed stays out of the competition (and how long a round of
      *     confirmations keeps the primary writable, less the fence margin)
      * @param timeout how long the primary waits for one member's confirmation
+     * @param limit the longest a primary stays writable on confirmations alone, from its first confirmed round
+     *     of an outage: after it the primary fences whatever the members say, so that a member missing from the
+     *     published list (never asked) may take the Lease after a bounded wait ({@link #offListAfter})
+     * @param offListAfter how long an expired Lease must have been free before a member missing from the published
+     *     list may take it: {@code (limit + 2 × fenceTimeout) × (1 + 2 × maxClockDrift)}, rounded up to a second
      */
-    public record Failsafe(Duration window, Duration timeout) {
+    public record Failsafe(Duration window, Duration timeout, Duration limit, Duration offListAfter) {
     }
 
     /** The member's name. */
@@ -111,6 +116,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         private boolean failsafe;
         private Duration failsafeWindow;
         private Duration failsafeTimeout;
+        private Duration failsafeLimit;
 
         private Builder() {
         }
@@ -148,6 +154,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         public Builder failsafe(boolean v) { failsafe = v; return this; }
         public Builder failsafeWindow(Duration v) { failsafeWindow = v; return this; }
         public Builder failsafeTimeout(Duration v) { failsafeTimeout = v; return this; }
+        public Builder failsafeLimit(Duration v) { failsafeLimit = v; return this; }
 
         public AgentConfig build() {
             require(member != null, "member", null, "is required");
@@ -214,8 +221,14 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                 require(window.compareTo(needed) > 0, "failsafeWindow", window, "must exceed 2 × fenceTimeout +"
                         + " clock drift + failsafeTimeout + retryPeriod = " + needed
                         + ": a round of confirmations must outlast the next round and the fence");
-                safe = Optional.of(new Failsafe(window, timeout));
+                Duration limit = failsafeLimit != null ? failsafeLimit : Duration.ofMinutes(5);
+                require(limit.compareTo(window) > 0, "failsafeLimit", limit, "must exceed failsafeWindow (" + window
+                        + ")");
+                long stretched = (long) Math.ceil((limit.plus(fenceTimeout.multipliedBy(2)).toMillis())
+                        * (1 + 2 * maxClockDrift) / 1000.0);
+                safe = Optional.of(new Failsafe(window, timeout, limit, Duration.ofSeconds(stretched)));
             } else {
+                require(failsafeLimit == null, "failsafeLimit", failsafeLimit, "needs failsafe on");
                 require(failsafeWindow == null, "failsafeWindow", failsafeWindow, "needs failsafe on");
                 require(failsafeTimeout == null, "failsafeTimeout", failsafeTimeout, "needs failsafe on");
             }

@@ -41,7 +41,7 @@ public final class AgentSettings {
             "LEASEHOLD_HTTP_PORT", "LEASEHOLD_CONFIG_FILE", "LEASEHOLD_SWITCHOVER_TOKEN_FILE",
             "LEASEHOLD_SWITCHOVER_TIMEOUT", "LEASEHOLD_SYNCHRONOUS_MODE", "LEASEHOLD_SYNCHRONOUS_COUNT",
             "LEASEHOLD_SYNCHRONOUS_STRICT", "LEASEHOLD_FAILSAFE", "LEASEHOLD_FAILSAFE_WINDOW",
-            "LEASEHOLD_FAILSAFE_TIMEOUT");
+            "LEASEHOLD_FAILSAFE_TIMEOUT", "LEASEHOLD_FAILSAFE_LIMIT");
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Path SERVICE_ACCOUNT_NAMESPACE =
@@ -172,6 +172,7 @@ public final class AgentSettings {
         get("LEASEHOLD_FAILSAFE").ifPresent(v -> b.failsafe(bool("LEASEHOLD_FAILSAFE", v)));
         duration("LEASEHOLD_FAILSAFE_WINDOW").ifPresent(b::failsafeWindow);
         duration("LEASEHOLD_FAILSAFE_TIMEOUT").ifPresent(b::failsafeTimeout);
+        duration("LEASEHOLD_FAILSAFE_LIMIT").ifPresent(b::failsafeLimit);
         get("LEASEHOLD_SYNCHRONOUS_STRICT").ifPresent(v -> b.synchronousStrict(bool("LEASEHOLD_SYNCHRONOUS_STRICT",
                 v)));
         return b.build();

@@ -37,8 +37,8 @@ final class ClusterView implements AutoCloseable {
     /** Lease annotation: a request, written by others, that the primary hand over (see {@link SwitchoverRequest}). */
     static final String SWITCHOVER_REQUEST = "leasehold.dev/switchover-request";
     /**
-     * Lease annotation: the members a failsafe-enabled primary knows (comma-separated names), written with its
-     * renews; "" when failsafe is off. A member not on a published list never takes the Lease.
+     * Lease annotation: the members a failsafe-enabled primary knows ({@link MemberList}), written with its
+     * renews; "" when failsafe is off.
      */
     static final String MEMBERS = "leasehold.dev/members";
     /** Pod label naming the cluster a member belongs to. */
@@ -62,7 +62,8 @@ final class ClusterView implements AutoCloseable {
     private Optional<SyncSet> syncSet = Optional.empty();
     private Optional<String> preferredHolder = Optional.empty();
     private String switchoverRequest = "";
-    private Optional<java.util.Set<String>> members = Optional.empty();
+    private Optional<MemberList> members = Optional.empty();
+    private final java.util.Set<String> podNames = new java.util.TreeSet<>();
     private String badMembers = "";
     private long term;
 
@@ -155,32 +156,26 @@ final class ClusterView implements AutoCloseable {
         }
     }
 
-    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
-
-    /** The published member list; a value that is not a list of names is logged and counts as none. */
-    private Optional<java.util.Set<String>> readMembers(String lease, String text) {
+    /** The published member list; a value that is not one is logged once and counts as none. */
+    private Optional<MemberList> readMembers(String lease, String text) {
         if (text == null || text.isBlank()) {
             return Optional.empty();
         }
-        java.util.Set<String> names = new java.util.TreeSet<>();
-        for (String n : text.split(",")) {
-            String name = n.trim();
-            if (!NAME.matcher(name).matches() || name.length() > 253) {
-                if (text.equals(badMembers)) {
-                    return Optional.empty();
-                }
+        try {
+            return Optional.of(MemberList.read(text));
+        } catch (IllegalArgumentException e) {
+            if (!text.equals(badMembers)) {
                 badMembers = text;
-                LOG.warn("Lease {}: ignoring annotation {} = \"{}\": \"{}\" is not a member name", lease, MEMBERS,
-                        text.length() > 200 ? text.substring(0, 200) + "..." : text, name);
-                return Optional.empty();
+                LOG.warn("Lease {}: ignoring annotation {} = \"{}\": {}", lease, MEMBERS,
+                        text.length() > 200 ? text.substring(0, 200) + "..." : text, e.getMessage());
             }
-            names.add(name);
+            return Optional.empty();
         }
-        return Optional.of(names);
     }
 
     private synchronized void onPodDeleted(Pod pod) {
         String name = pod.getMetadata().getName();
+        podNames.remove(name);
         if (seen.remove(name) != null) {
             LOG.info("pod {} was deleted: no longer a member", name);
         }
@@ -189,6 +184,7 @@ final class ClusterView implements AutoCloseable {
 
     private synchronized void onPod(Pod pod) {
         String name = pod.getMetadata().getName();
+        podNames.add(name);
         if (name.equals(self)) {
             return;
         }
@@ -261,6 +257,11 @@ final class ClusterView implements AutoCloseable {
     /** The holder before the current one (the primary a new holder replaces); empty when none was seen. */
     synchronized Optional<String> previousHolder() {
         return Optional.of(previousHolder).filter(h -> !h.isEmpty());
+    }
+
+    /** The names of the cluster's pods as last listed (this member's included), whether or not they publish. */
+    synchronized java.util.SortedSet<String> pods() {
+        return new java.util.TreeSet<>(podNames);
     }
 
     /** The other members' statuses, with their ages. */

@@ -135,9 +135,12 @@ public final class Decider {
             return closed("promised " + s.promisedTo().get() + " (failsafe: it cannot reach the API server) not to"
                     + " take over while the promise runs");
         }
-        if (s.lease().members().isPresent() && !s.lease().members().get().contains(own.name())) {
-            return closed("not on the member list " + s.lease().members().get() + " the primary published"
-                    + " (failsafe asks only those): waiting until a primary adds this member");
+        Optional<MemberList> list = s.lease().members();
+        if (list.isPresent() && !list.get().names().contains(own.name()) && s.lease().holder().isPresent()
+                && s.lease().freeFor().compareTo(list.get().offListAfter()) < 0) {
+            return closed("not on the member list " + list.get().names() + " the last primary published (its"
+                    + " failsafe asks only those): waiting until the Lease has been free for "
+                    + list.get().offListAfter() + " (free for " + s.lease().freeFor() + ")");
         }
         if (own.role() == Role.EMPTY) {
             if (s.lease().systemId().isPresent() || anyOtherHasData(s, rules)) {
@@ -220,7 +223,9 @@ public final class Decider {
      */
     private static Optional<String> synchronousRefusal(Snapshot s, SyncSet set, DecisionRules rules) {
         MemberStatus own = s.own();
-        if (s.lease().held() && s.lease().holder().equals(Optional.of(own.name()))) {
+        if (s.lease().holder().equals(Optional.of(own.name()))) {
+            // the last primary itself, its Lease held or expired: every acknowledged commit was committed on it
+            // (with an empty set, only there), so it may always take its Lease back
             return Optional.empty();
         }
         if (set.empty()) {

@@ -57,6 +57,8 @@ final class Failsafe {
     private final HttpClient http;
     private volatile long provenUntilNanos;
     private volatile boolean proven;
+    private volatile long stintStartNanos;
+    private volatile boolean inStint;
     private volatile String lastReason = "";
 
     Failsafe(String self, AgentConfig config, LongSupplier nanoTime) {
@@ -70,18 +72,30 @@ final class Failsafe {
         this.http = HttpClient.newBuilder().connectTimeout(settings.timeout()).build();
     }
 
-    /** How much longer the confirmations gathered keep this primary writable; zero when none do. */
+    /**
+     * How much longer the confirmations gathered keep this primary writable; zero when none do. Never past
+     * {@code limit} after the first confirmed round of this outage.
+     */
     Duration remaining() {
         if (!proven) {
             return Duration.ZERO;
         }
-        long left = provenUntilNanos - nanoTime.getAsLong();
+        long now = nanoTime.getAsLong();
+        long until = provenUntilNanos;
+        long cap = stintStartNanos + settings.limit().toNanos();
+        long left = Math.min(until - now, cap - now);
         return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
     }
 
-    /** Forgets what was proven (the server was fenced: nothing to keep writable). */
+    /** Whether the confirmations hit {@code limit}: the primary then fences whatever the members say. */
+    boolean limitReached() {
+        return proven && inStint && nanoTime.getAsLong() - (stintStartNanos + settings.limit().toNanos()) >= 0;
+    }
+
+    /** Forgets what was proven (the server was fenced, or renews succeed again: the outage is over). */
     void clear() {
         proven = false;
+        inStint = false;
     }
 
     /**
@@ -136,6 +150,10 @@ final class Failsafe {
             return note(new Round(false, Duration.ZERO, String.join("; ", refusals)));
         }
         long until = start + (long) (Duration.ofMillis(granted).toNanos() * (1 - drift)) - margin.toNanos();
+        if (!inStint) {
+            stintStartNanos = start;
+            inStint = true;
+        }
         if (!proven || until - provenUntilNanos > 0) {
             provenUntilNanos = until;
         }

@@ -17,11 +17,11 @@ import java.util.Optional;
  *     {@value ClusterView#SUCCESSOR}, or {@code spec.preferredHolder} when the API server keeps it)
  * @param syncSet the synchronous set the primary published; empty: asynchronous replication
  * @param members the member list a failsafe-enabled primary published (annotation {@value ClusterView#MEMBERS});
- *     empty when none was: a member not on a published list may not take the Lease
+ *     empty when none was: a member not on a published list may take the Lease only after its off-list wait
  */
 public record LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
         Optional<Published> published, Optional<String> successor, Optional<SyncSet> syncSet,
-        Optional<java.util.Set<String>> members) {
+        Optional<MemberList> members) {
 
     /** A primary's published position: its timeline and WAL position at its last renew. */
     public record Published(int timeline, Lsn position) {
@@ -37,7 +37,7 @@ public record LeaseView(Optional<String> holder, Duration freeFor, Optional<Stri
         published = published == null ? Optional.empty() : published;
         successor = successor == null ? Optional.empty() : successor.filter(h -> !h.isEmpty());
         syncSet = syncSet == null ? Optional.empty() : syncSet;
-        members = members == null ? Optional.empty() : members.map(java.util.Set::copyOf);
+        members = members == null ? Optional.empty() : members;
     }
 
     /** A Lease with no published member list. */

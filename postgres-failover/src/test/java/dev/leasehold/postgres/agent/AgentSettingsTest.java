@@ -98,14 +98,21 @@ class AgentSettingsTest {
         env.put("LEASEHOLD_FENCE_TIMEOUT", "350ms");
         env.put("LEASEHOLD_FAILSAFE", "true");
         AgentConfig c = AgentSettings.from(env).toConfig(client);
-        assertThat(c.failsafe()).contains(new AgentConfig.Failsafe(Duration.ofSeconds(4), Duration.ofMillis(500)));
+        // offListAfter: (5 min + 2 × 350 ms) × (1 + 2 × 1 %) = 306.7 s, rounded up
+        assertThat(c.failsafe()).contains(new AgentConfig.Failsafe(Duration.ofSeconds(4), Duration.ofMillis(500),
+                Duration.ofMinutes(5), Duration.ofSeconds(307)));
         env.put("LEASEHOLD_FAILSAFE_WINDOW", "2s");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
                 .hasMessageStartingWith("failsafeWindow = PT2S must exceed 2 × fenceTimeout");
         env.put("LEASEHOLD_FAILSAFE_WINDOW", "6s");
         env.put("LEASEHOLD_FAILSAFE_TIMEOUT", "3s");
         assertThat(AgentSettings.from(env).toConfig(client).failsafe())
-                .contains(new AgentConfig.Failsafe(Duration.ofSeconds(6), Duration.ofSeconds(3)));
+                .contains(new AgentConfig.Failsafe(Duration.ofSeconds(6), Duration.ofSeconds(3), Duration.ofMinutes(5),
+                        Duration.ofSeconds(307)));
+        env.put("LEASEHOLD_FAILSAFE_LIMIT", "5s");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessage("failsafeLimit = PT5S must exceed failsafeWindow (PT6S)");
+        env.remove("LEASEHOLD_FAILSAFE_LIMIT");
         env.put("LEASEHOLD_HTTP_PORT", "-1");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
                 .hasMessageStartingWith("failsafe = true needs the HTTP endpoints");

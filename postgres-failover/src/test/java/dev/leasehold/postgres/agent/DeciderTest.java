@@ -193,10 +193,14 @@ class DeciderTest {
     }
 
     /** A Lease whose holder (pg-0) expired, with the member list a failsafe primary published. */
-    static LeaseView listed(String... members) {
-        return new LeaseView(Optional.of("pg-0"), Duration.ofSeconds(5), Optional.of("7000"),
+    static LeaseView listed(Duration freeFor, String... members) {
+        return listed("pg-0", freeFor, members);
+    }
+
+    static LeaseView listed(String holder, Duration freeFor, String... members) {
+        return new LeaseView(Optional.of(holder), freeFor, Optional.of("7000"),
                 Optional.of(new LeaseView.Published(1, new Lsn(10 * MB))), Optional.empty(), Optional.empty(),
-                Optional.of(java.util.Set.of(members)));
+                Optional.of(new MemberList(java.util.Set.of(members), Duration.ofSeconds(60))));
     }
 
     static Case c() {
@@ -329,6 +333,8 @@ class DeciderTest {
                 row("synchronous: not in the set: waits, whatever the grace",
                         c().own(replica("pg-1", 10 * MB)).lease(synced(1, "pg-2")), Step.NONE, false,
                         "not in the published synchronous set"),
+                row("synchronous: ... except the last primary itself, which holds every acknowledged commit",
+                        c().own(replica("pg-0", 10 * MB)).lease(synced(0)), Step.NONE, true, "eligible"),
                 row("synchronous: an empty set (the primary went asynchronous): nobody",
                         c().own(replica("pg-1", 10 * MB)).lease(synced(0)), Step.NONE, false,
                         "synchronous set is empty"),
@@ -357,11 +363,18 @@ class DeciderTest {
                         c().own(replica("pg-1", 10 * MB)).promisedTo("pg-0"), Step.NONE, false, "promised pg-0"),
                 row("failsafe: a holder that promised does not promote until the promise ends",
                         c().leading(true, ok).promisedTo("pg-0"), Step.NONE, true, "promoting once the promise ends"),
-                row("failsafe: a member not on the published list never competes",
-                        c().own(replica("pg-1", 10 * MB)).lease(listed("pg-0", "pg-2")), Step.NONE, false,
-                        "not on the member list"),
-                row("failsafe: a member on the published list may",
-                        c().own(replica("pg-1", 10 * MB)).lease(listed("pg-0", "pg-1")), Step.NONE, true, "eligible"),
+                row("failsafe: a member not on the published list does not compete within the off-list wait",
+                        c().own(replica("pg-1", 10 * MB)).lease(listed(Duration.ofSeconds(59), "pg-0", "pg-2")),
+                        Step.NONE, false, "not on the member list"),
+                row("failsafe: ... and may once the primary that wrote it cannot be writable on the failsafe",
+                        c().own(replica("pg-1", 10 * MB)).lease(listed(Duration.ofSeconds(60), "pg-0", "pg-2")),
+                        Step.NONE, true, "eligible"),
+                row("failsafe: ... and need not wait after a release (the releasing primary fenced first)",
+                        c().own(replica("pg-1", 10 * MB)).lease(listed("", Duration.ofSeconds(1), "pg-0", "pg-2")),
+                        Step.NONE, true, "eligible"),
+                row("failsafe: a member on the published list may at once",
+                        c().own(replica("pg-1", 10 * MB)).lease(listed(Duration.ofSeconds(5), "pg-0", "pg-1")),
+                        Step.NONE, true, "eligible"),
                 row("a writable server with another cluster's data is fenced first",
                         c().own(with(member("pg-1", Role.PRIMARY, 10 * MB), b -> b.systemId("9")))
                                 .lease(held("pg-2", 10 * MB)), Step.FENCE, false, "no valid term"));

@@ -268,9 +268,9 @@ public final class PgFailoverBenchmark {
         double[] r = outageMeasures(load.acks(), cut, after.ackedNanos(), WriteProbe.rowsOn(pg.member(q)));
         r[3] = q == p ? 0 : 1;
         System.out.printf(Locale.ROOT, "BENCH scenario=pg-api-outage-cycle case=%s failsafe=%s mode=%s timing=%s "
-                + "outage_s=%d cycle=%d primary=pg-%d after=pg-%d write_outage_ms=%.1f split_brain_ms=%.1f "
-                + "lost_acked=%d%n", kase, failsafe ? "on" : "off", mode, timing(), outage.toSeconds(), cycle, p, q,
-                r[0], r[1], (long) r[2]);
+                + "outage_s=%d cycle=%d primary=pg-%d after=pg-%d write_outage_ms=%.1f gap_from_cut_ms=%.1f "
+                + "split_brain_ms=%.1f lost_acked=%d%n", kase, failsafe ? "on" : "off", mode, timing(),
+                outage.toSeconds(), cycle, p, q, r[0], r[4], r[1], (long) r[2]);
         return r;
     }
 
@@ -286,8 +286,13 @@ public final class PgFailoverBenchmark {
         long from = acks.stream().mapToLong(WriteProbe.Ack::ackedNanos).filter(t -> t < cut).max().orElse(cut);
         List<WriteProbe.Ack> window = acks.stream().filter(a -> a.ackedNanos() >= from).toList();
         long gap = 0;
+        long gapAt = 0;
         for (int i = 1; i < window.size(); i++) {
-            gap = Math.max(gap, window.get(i).ackedNanos() - window.get(i - 1).ackedNanos());
+            long g = window.get(i).ackedNanos() - window.get(i - 1).ackedNanos();
+            if (g > gap) {
+                gap = g;
+                gapAt = window.get(i - 1).ackedNanos() - cut;
+            }
         }
         // each member's span, first write sent to last acknowledged, within the window (a member is primary
         // at most once per cycle); two spans that overlap are two members acknowledging at once
@@ -306,7 +311,7 @@ public final class PgFailoverBenchmark {
             }
         }
         long lost = window.stream().filter(a -> !rowsOnPrimary.contains(a.id())).count();
-        return new double[] {gap / 1e6, overlap / 1e6, lost, 0};
+        return new double[] {gap / 1e6, overlap / 1e6, lost, 0, gapAt / 1e6};
     }
 
     private void summaryOutage(String kase, List<double[]> rows) {

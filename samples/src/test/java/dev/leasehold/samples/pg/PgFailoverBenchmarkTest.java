@@ -20,6 +20,7 @@ class PgFailoverBenchmarkTest {
                 ack("pg-1", 3, 9_000_000, 10_000_000), ack("pg-1", 4, 10_000_000, 11_000_000));
         double[] r = PgFailoverBenchmark.outageMeasures(acks, 3_000_000, 11_000_000, Set.of(1L, 2L, 3L, 4L));
         assertThat(r[0]).isEqualTo(8.0); // 2 ms → 10 ms
+        assertThat(r[4]).isEqualTo(-1.0); // the gap starts at the last acknowledgement before the cut (3 ms)
         assertThat(r[1]).isZero();
         assertThat(r[2]).isZero();
     }
