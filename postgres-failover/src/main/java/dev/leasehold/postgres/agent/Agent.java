@@ -88,6 +88,7 @@ public final class Agent implements AutoCloseable {
     private volatile long lastTerm;
     private volatile boolean servedTerm; // this member was the primary of a valid term and is not fenced since
     private long lastRoundNanos;
+    private boolean lastRoundConfirmed;
     private boolean failsafeKept;
 
     private long heartbeat;
@@ -151,6 +152,9 @@ public final class Agent implements AutoCloseable {
         watchdog.scheduleWithFixedDelay(this::watch, 0, WATCHDOG_PERIOD.toNanos(), TimeUnit.NANOSECONDS);
         loop.scheduleWithFixedDelay(this::tickSafely, 0, config.loopInterval().toNanos(), TimeUnit.NANOSECONDS);
         if (failsafeRounds != null) {
+            if (http != null) {
+                failsafeRounds.execute(() -> failsafe.warmUp(http.port()));
+            }
             long every = config.retryPeriod().toNanos() / 4;
             failsafeRounds.scheduleWithFixedDelay(this::failsafeTick, every, every, TimeUnit.NANOSECONDS);
         }
@@ -527,14 +531,14 @@ public final class Agent implements AutoCloseable {
 
     /**
      * Runs every quarter retry period on the failsafe thread: while this member is the writable primary and its
-     * renews fail (the last one succeeded more than 1.3 retry periods ago, or the term ended), asks every member
-     * for a confirmation, at most every half retry period.
+     * renews fail (the last one succeeded more than 1.1 retry periods ago, or the term ended), asks every member
+     * for a confirmation, at most every half retry period, at once again after a round that proved nothing.
      */
     private void failsafeTick() {
         try {
             MemberStatus s = own;
             Leadership l = leadership;
-            Duration due = config.renewDeadline().minus(config.retryPeriod().multipliedBy(13).dividedBy(10));
+            Duration due = config.renewDeadline().minus(config.retryPeriod().multipliedBy(11).dividedBy(10));
             boolean failing = l == null || !l.isValid() || l.validFor().compareTo(due) < 0;
             if (!failing) {
                 failsafe.clear(); // the outage is over: a later one starts a new stint under failsafeLimit
@@ -558,7 +562,7 @@ public final class Agent implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            if (now - lastRoundNanos < config.retryPeriod().toNanos() / 2) {
+            if (lastRoundConfirmed && now - lastRoundNanos < config.retryPeriod().toNanos() / 2) {
                 return;
             }
             lastRoundNanos = now;
@@ -571,6 +575,7 @@ public final class Agent implements AutoCloseable {
                         .orElse(new Failsafe.Peer(m, "", 0)));
             }
             Failsafe.Round r = failsafe.round(lastTerm, peers);
+            lastRoundConfirmed = r.confirmed();
             LOG.debug("{}: failsafe round: {}", name, r);
             if (r.confirmed() && !failsafeKept) {
                 failsafeKept = true;
@@ -589,8 +594,9 @@ public final class Agent implements AutoCloseable {
     /**
      * A primary under failsafe asks this member to promise not to take over for {@code window}. Granted (200) only
      * when this member cannot reach the API server itself (a member that can lets the Lease decide), holds no
-     * term, is not writable, no acquisition of its own is in flight, and it last saw {@code primary} hold the Lease
-     * in {@code term}. Atomic with {@link #promote}: a member that promised cannot promote until the promise ends.
+     * term, is not writable, no acquisition of its own is in flight, and {@code term} is the latest it knows: the
+     * term it last saw {@code primary} hold, or a later one (its view of the Lease may lag a re-acquisition; a
+     * member that holds or held a later term refuses, so a deposed primary never gets every member's promise). Atomic with {@link #promote}: a member that promised cannot promote until the promise ends.
      */
     FailsafeAnswer confirmFailsafe(String primary, long term, Duration window) {
         if (config.failsafe().isEmpty()) {
@@ -607,9 +613,9 @@ public final class Agent implements AutoCloseable {
                     : primary.equals(name) ? "a member does not confirm to itself"
                     : l != null && l.isValid() ? name + " holds term " + l.term()
                     : pgWritable || (s != null && s.role() == Role.PRIMARY) ? name + "'s PostgreSQL is writable"
-                    : !lease.holder().equals(Optional.of(primary)) || seen != term
+                    : term < seen || (term == seen && !lease.holder().equals(Optional.of(primary)))
                             ? "the Lease as " + name + " last saw it names " + lease.holder().orElse("no holder")
-                                    + " in term " + seen + ", not " + primary + " in term " + term
+                                    + " in term " + seen + ": " + primary + "'s term " + term + " is not the latest"
                     : reachesApiServer(config.failsafe().get().timeout().dividedBy(2))
                             ? name + " reaches the API server: the Lease decides, not the failsafe"
                     : null;

@@ -53,6 +53,8 @@ public final class AgentMetrics implements AgentListener, MeterBinder, AutoClose
     public static final String PROMOTIONS = "leasehold.agent.promotions";
     public static final String SWITCHOVERS = "leasehold.agent.switchover";
     public static final String REJOINS = "leasehold.agent.rejoins";
+    public static final String FAILSAFE_KEPT = "leasehold.agent.failsafe.kept";
+    public static final String FAILSAFE_PROMISE = "leasehold.agent.failsafe.promise";
 
     private final List<Bound> bound = new CopyOnWriteArrayList<>();
     private final PrometheusMeterRegistry prometheus;
@@ -75,6 +77,11 @@ public final class AgentMetrics implements AgentListener, MeterBinder, AutoClose
     /** Meters bound to a Prometheus registry of their own, which the agent's {@code GET /metrics} serves. */
     public static AgentMetrics prometheus() {
         return new AgentMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    private double seconds(java.util.function.Function<Agent, java.time.Duration> of) {
+        Agent a = agent;
+        return a == null ? Double.NaN : of.apply(a).toNanos() / 1e9;
     }
 
     /** Lets the gauges read {@code a}, and, with {@link #prometheus()}, serves {@code GET /metrics}. */
@@ -235,6 +242,11 @@ public final class AgentMetrics implements AgentListener, MeterBinder, AutoClose
                     "WAL position as a byte offset: current (primary), received and replayed (standby)");
             gauge(WAL_POSITION, Tags.of("kind", "replayed"), s -> lsn(s.status().flatMap(PostgresStatus::replayLsn)),
                     "WAL position as a byte offset: current (primary), received and replayed (standby)");
+            gauge(FAILSAFE_KEPT, Tags.empty(), s -> s.seconds(Agent::failsafeRemaining),
+                    "seconds this primary stays writable on its members' failsafe confirmations alone (0: none)");
+            gauge(FAILSAFE_PROMISE, Tags.empty(), s -> s.seconds(a -> a.failsafePromise()
+                    .map(AcquireBarrier.Promise::left).orElse(java.time.Duration.ZERO)),
+                    "seconds left on this member's failsafe promise not to take over (0: none)");
             fences = add(Timer.builder(FENCES).description("fences of this member's PostgreSQL and their time")
                     .register(registry));
             switchovers = add(Timer.builder(SWITCHOVERS).description("planned handovers from this member, and "

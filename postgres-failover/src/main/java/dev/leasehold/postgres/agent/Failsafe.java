@@ -162,6 +162,23 @@ final class Failsafe {
         return new Round(true, Duration.ofMillis(granted), peers.size() + " members confirmed");
     }
 
+    /**
+     * Sends one request to this agent's own endpoint (refused: a member does not confirm to itself), so that the
+     * HTTP client's and the endpoint's first use, class loading included, is not the first round of an outage.
+     */
+    void warmUp(int ownPort) {
+        try {
+            http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ownPort + "/failsafe"))
+                    .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("primary", self,
+                            "term", 0, "windowMs", 1)))).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            LOG.debug("{}: failsafe warm-up request failed: {}", self, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private Round note(Round r) {
         if (!r.reason().equals(lastReason)) {
             LOG.info("{}: failsafe not proven: {}", self, r.reason());
