@@ -218,11 +218,6 @@ class AgentFailsafeTest {
                 long deadline = cut + Duration.ofSeconds(3).toNanos();
                 assertThat(lastOld).as("pg-%d's last acknowledgement is before its renew deadline", p)
                         .isLessThan(deadline);
-                for (int i = 0; i < 3; i++) {
-                    if (i != p) {
-                        assertThat(f.agents[i].failsafePromise()).as("pg-%d reaches the API: no promise", i).isEmpty();
-                    }
-                }
                 await().atMost(SETTLE).until(() -> load.firstAfter("pg-" + q, cut).isPresent());
                 assertThat(load.overlaps()).isEmpty();
                 LOG.info("primary cut with failsafe: pg-{} fenced, pg-{} took over", p, q);
