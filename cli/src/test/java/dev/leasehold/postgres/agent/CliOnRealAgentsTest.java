@@ -170,4 +170,28 @@ class CliOnRealAgentsTest {
             assertHandedOver(f, q, Integer.parseInt(holder.substring(3)), "after the switchover to the best");
         }
     }
+
+    /**
+     * Bug: {@code leaseholdctl switchover --to} a member the primary's agent refuses (here tagged nofailover) wrote
+     * the request, waited the whole {@code --wait} and then blamed the agent ("is the primary's agent running?"),
+     * while the agent had refused it at once for a reason the member publishes itself.
+     */
+    @Test
+    void switchoverToAMemberTaggedNofailoverIsRefusedAtOnceWithTheReason() {
+        try (AgentFixture f = new AgentFixture(3)) {
+            f.start(0);
+            f.start(1);
+            f.agents[2] = Agent.start(f.config(2).noFailover(true).build());
+            int p = AgentFailoverTest.awaitPrimary(f, -1);
+            AgentFailoverTest.awaitReplicaOf(f, 1 - p, p);
+            AgentFailoverTest.awaitReplicaOf(f, 2, p);
+            String version = f.lease().getMetadata().getResourceVersion();
+            Run tagged = invoke(f, on("switchover", "--to", "pg-2", "--wait", "10s"));
+            assertThat(tagged.exit()).as("exit; stderr: %s", tagged.err()).isEqualTo(1);
+            assertThat(tagged.err()).contains("pg-2 cannot take over: it is tagged nofailover");
+            assertThat(f.leaseAnnotations().getOrDefault(ClusterView.SWITCHOVER_REQUEST, ""))
+                    .as("the request on the Lease (version before: %s)", version).isEmpty();
+            assertThat(f.primary()).contains(p);
+        }
+    }
 }
