@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -58,16 +59,8 @@ final class SwitchoverCommand implements Callable<Integer> {
             if (to.equals(from)) {
                 throw new CliException(to + " is already the primary of cluster " + c.name());
             }
-            ineligibility(m.get(), from).ifPresent(why -> {
-                throw new CliException(to + " cannot take over: " + why + " (the primary's agent would refuse it)");
-            });
-        } else if (c.members().stream().filter(m -> !m.name().equals(from))
-                .allMatch(m -> ineligibility(m, from).isPresent())) {
-            throw new CliException("no member of cluster " + c.name() + " can take over from " + from + ": "
-                    + c.members().stream().filter(m -> !m.name().equals(from))
-                            .map(m -> m.name() + ": " + ineligibility(m, from).orElseThrow())
-                            .collect(Collectors.joining("; ")));
         }
+        refuseWhatTheAgentWouldRefuse(c, from);
         Instant requestedAt = Instant.now();
         String request = request(requestedAt);
         long start = System.nanoTime();
@@ -137,6 +130,23 @@ final class SwitchoverCommand implements Callable<Integer> {
                             + " changed under each of " + CAS_ATTEMPTS + " attempts (409 Conflict)");
                 }
             }
+        }
+    }
+
+    /** Fails before anything is written when the target, or without one every other member, cannot take over. */
+    private void refuseWhatTheAgentWouldRefuse(Cluster c, String from) {
+        if (to != null) {
+            ineligibility(c.member(to).orElseThrow(), from).ifPresent(why -> {
+                throw new CliException(to + " cannot take over: " + why + " (the primary's agent would refuse it)");
+            });
+            return;
+        }
+        List<Cluster.Member> others = c.members().stream().filter(m -> !m.name().equals(from)).toList();
+        if (others.stream().allMatch(m -> ineligibility(m, from).isPresent())) {
+            throw new CliException("no member of cluster " + c.name() + " can take over from " + from + ": "
+                    + (others.isEmpty() ? "it has no other member" : others.stream()
+                            .map(m -> m.name() + ": " + ineligibility(m, from).orElseThrow())
+                            .collect(Collectors.joining("; "))));
         }
     }
 
