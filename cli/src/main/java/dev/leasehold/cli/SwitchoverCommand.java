@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -59,6 +60,7 @@ final class SwitchoverCommand implements Callable<Integer> {
                 throw new CliException(to + " is already the primary of cluster " + c.name());
             }
         }
+        refuseWhatTheAgentWouldRefuse(c, from);
         Instant requestedAt = Instant.now();
         String request = request(requestedAt);
         long start = System.nanoTime();
@@ -74,11 +76,9 @@ final class SwitchoverCommand implements Callable<Integer> {
                 break;
             }
             if (System.nanoTime() - deadline >= 0) {
-                boolean withdrawn = withdraw(ns, request);
                 throw new CliException("switchover did not happen within " + wait + ": the Lease still names "
-                        + holder.orElse("no holder") + (withdrawn ? "; the request was withdrawn"
-                        : "; the request was already taken or replaced") + " (is the primary's agent running, and"
-                        + " does it honour " + AgentHistory.SWITCHOVER_REQUEST + "?)", CliException.TIMED_OUT);
+                        + holder.orElse("no holder") + "; " + withdraw(ns, request).explanation(),
+                        CliException.TIMED_OUT);
             }
             root.sleep(Duration.ofMillis(200));
         }
@@ -133,25 +133,72 @@ final class SwitchoverCommand implements Callable<Integer> {
         }
     }
 
-    /** Clears the request if it is still ours; returns whether it did. */
-    private boolean withdraw(String ns, String request) {
+    /** Fails before anything is written when the target, or without one every other member, cannot take over. */
+    private void refuseWhatTheAgentWouldRefuse(Cluster c, String from) {
+        if (to != null) {
+            ineligibility(c.member(to).orElseThrow(), from).ifPresent(why -> {
+                throw new CliException(to + " cannot take over: " + why + " (the primary's agent would refuse it)");
+            });
+            return;
+        }
+        List<Cluster.Member> others = c.members().stream().filter(m -> !m.name().equals(from)).toList();
+        if (others.stream().allMatch(m -> ineligibility(m, from).isPresent())) {
+            throw new CliException("no member of cluster " + c.name() + " can take over from " + from + ": "
+                    + (others.isEmpty() ? "it has no other member" : others.stream()
+                            .map(m -> m.name() + ": " + ineligibility(m, from).orElseThrow())
+                            .collect(Collectors.joining("; "))));
+        }
+    }
+
+    /**
+     * Why {@code m} cannot take over from {@code primary}, judged as the primary's agent does on the status the
+     * member publishes (the agent also requires that status to be fresh, which only it can judge).
+     */
+    private static Optional<String> ineligibility(Cluster.Member m, String primary) {
+        return m.status().map(s -> s.switchoverIneligibility(primary))
+                .orElseGet(() -> Optional.of("it has published no status (" + m.problem().orElse("unknown") + ")"));
+    }
+
+    /** What became of a request that was not carried out in time. */
+    private enum Withdrawal {
+        WITHDRAWN("the request was withdrawn (is the primary's agent running, and does it honour "
+                + AgentHistory.SWITCHOVER_REQUEST + "?)"),
+        TAKEN("the primary's agent took the request but did not hand over (it refused the target or could not"
+                + " finish: its log says why)"),
+        REPLACED("the request was replaced by another one"),
+        NOT_WITHDRAWN("the request could not be withdrawn and may still be acted on");
+
+        private final String explanation;
+
+        Withdrawal(String explanation) {
+            this.explanation = explanation;
+        }
+
+        String explanation() {
+            return explanation;
+        }
+    }
+
+    /** Clears the request if it is still ours; otherwise says whether the agent took it or another replaced it. */
+    private Withdrawal withdraw(String ns, String request) {
         for (int attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
             Lease current = Cluster.lease(root.client(), ns, target.cluster);
-            if (!request.equals(Cluster.annotations(current).get(AgentHistory.SWITCHOVER_REQUEST))) {
-                return false;
+            String now = Cluster.annotations(current).getOrDefault(AgentHistory.SWITCHOVER_REQUEST, "");
+            if (!request.equals(now)) {
+                return now.isEmpty() ? Withdrawal.TAKEN : Withdrawal.REPLACED; // the agent clears what it takes
             }
             Lease next = new LeaseBuilder(current).editMetadata()
                     .addToAnnotations(AgentHistory.SWITCHOVER_REQUEST, "").endMetadata().build();
             try {
                 root.client().resources(Lease.class).inNamespace(ns).resource(next).update();
-                return true;
+                return Withdrawal.WITHDRAWN;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
                     root.warn("could not withdraw the switchover request: " + e.getMessage());
-                    return false;
+                    return Withdrawal.NOT_WITHDRAWN;
                 }
             }
         }
-        return false;
+        return Withdrawal.NOT_WITHDRAWN;
     }
 }

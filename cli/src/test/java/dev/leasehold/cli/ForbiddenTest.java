@@ -2,6 +2,8 @@ package dev.leasehold.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leasehold.postgres.agent.MemberStatus;
+import dev.leasehold.postgres.agent.StatusCodec;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.junit.jupiter.api.AfterEach;
@@ -54,8 +56,13 @@ class ForbiddenTest {
         assertThat(r.err()).contains("permission denied: you may not list pods (label leasehold.dev/cluster=pg) in "
                 + "namespace prod");
 
+        // a replica that could take over, so that the switchover gets as far as writing the request
         server.expect().get().withPath("/api/v1/namespaces/prod/pods?labelSelector=leasehold.dev%2Fcluster%3Dpg")
-                .andReturn(200, new io.fabric8.kubernetes.api.model.PodListBuilder().build()).always();
+                .andReturn(200, new io.fabric8.kubernetes.api.model.PodListBuilder().addNewItem().withNewMetadata()
+                        .withName("pg-1").withNamespace("prod").addToLabels(Cluster.CLUSTER_LABEL, "pg")
+                        .addToAnnotations(StatusCodec.ANNOTATION, StatusCodec.write(CliFixture.status("pg-1",
+                                MemberStatus.Role.REPLICA, "0/3000000", "pg-0"))).endMetadata().endItem().build())
+                .always();
         server.expect().put().withPath("/apis/coordination.k8s.io/v1/namespaces/prod/leases/pg")
                 .andReturn(403, forbidden("leases.coordination.k8s.io \"pg\" is forbidden")).always();
         r = CliFixture.run(server::createClient, "switchover", "--cluster", "pg", "--namespace", "prod");

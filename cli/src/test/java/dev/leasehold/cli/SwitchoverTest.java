@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.leasehold.postgres.agent.AgentHistory;
+import dev.leasehold.postgres.agent.MemberStatus;
+import dev.leasehold.postgres.agent.StatusCodec;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
@@ -105,6 +107,77 @@ class SwitchoverTest {
                     + "request was withdrawn");
             assertThat(f.lease().getMetadata().getAnnotations().get(AgentHistory.SWITCHOVER_REQUEST)).isEmpty();
             assertThat(f.lease().getSpec().getHolderIdentity()).isEqualTo("pg-0");
+        }
+    }
+
+    /**
+     * Bug: a request the primary's agent took (and cleared) but did not carry out, because it refused the target or
+     * could not finish, was reported as "already taken or replaced (is the primary's agent running ...?)".
+     */
+    @Test
+    void aRequestTheAgentTookButDidNotCarryOutIsReportedAsTakenNotAsAnAgentThatIsNotRunning() {
+        try (CliFixture f = new CliFixture()) {
+            AtomicBoolean stop = new AtomicBoolean();
+            // the primary's agent takes the request and clears it with its next renew, then refuses to hand over
+            CompletableFuture<Void> primary = CompletableFuture.runAsync(() -> {
+                while (!stop.get()) {
+                    String request = f.lease().getMetadata().getAnnotations().get(AgentHistory.SWITCHOVER_REQUEST);
+                    if (request != null && !request.isEmpty()) {
+                        f.editLease(l -> {
+                            l.getMetadata().getAnnotations().put(AgentHistory.SWITCHOVER_REQUEST, "");
+                            return l;
+                        });
+                        return;
+                    }
+                }
+            });
+            CliFixture.Run r = f.run("switchover", "--cluster", "pg", "--to", "pg-1", "--wait", "1s");
+            stop.set(true);
+            primary.join();
+            assertThat(r.exit()).isEqualTo(3);
+            assertThat(r.err()).contains("switchover did not happen within PT1S: the Lease still names pg-0; the "
+                    + "primary's agent took the request but did not hand over (it refused the target or could not"
+                    + " finish: its log says why)");
+            assertThat(f.lease().getSpec().getHolderIdentity()).isEqualTo("pg-0");
+        }
+    }
+
+    @Test
+    void aTargetThePrimarysAgentWouldRefuseIsRefusedBeforeAnythingIsWritten() {
+        try (CliFixture f = new CliFixture()) {
+            f.pod("pg-2", "replica", StatusCodec.write(CliFixture.status("pg-2", MemberStatus.Role.REPLICA,
+                    "0/3000000", "pg-1")));
+            f.pod("pg-3", "replica", StatusCodec.write(CliFixture.status("pg-3", MemberStatus.Role.STOPPED,
+                    "0/3000000", null)));
+            f.pod("pg-4", "replica", null);
+            String version = f.lease().getMetadata().getResourceVersion();
+            CliFixture.Run r = f.run("switchover", "--cluster", "pg", "--to", "pg-2");
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("pg-2 cannot take over: it does not stream from pg-0 (upstream pg-1)");
+            r = f.run("switchover", "--cluster", "pg", "--to", "pg-3");
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("pg-3 cannot take over: it is not a healthy standby (STOPPED)");
+            r = f.run("switchover", "--cluster", "pg", "--to", "pg-4");
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("pg-4 cannot take over: it has published no status");
+            assertThat(f.lease().getMetadata().getResourceVersion()).isEqualTo(version);
+        }
+    }
+
+    @Test
+    void withNoTargetAndNoMemberThatCouldTakeOverNothingIsWritten() {
+        try (CliFixture f = new CliFixture()) {
+            f.admin.pods().inNamespace(CliFixture.NS).withName("pg-1").edit(p -> {
+                p.getMetadata().getAnnotations().put(StatusCodec.ANNOTATION, StatusCodec.write(CliFixture.status(
+                        "pg-1", MemberStatus.Role.REPLICA, "0/3000000", "pg-2")));
+                return p;
+            });
+            String version = f.lease().getMetadata().getResourceVersion();
+            CliFixture.Run r = f.run("switchover", "--cluster", "pg");
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("no member of cluster pg can take over from pg-0: pg-1: it does not stream"
+                    + " from pg-0 (upstream pg-2)");
+            assertThat(f.lease().getMetadata().getResourceVersion()).isEqualTo(version);
         }
     }
 

@@ -73,6 +73,24 @@ public record MemberStatus(String name, Role role, boolean healthy, int timeline
         return healthy && role == Role.REPLICA;
     }
 
+    /**
+     * Why this member cannot take a planned switchover from {@code primary}, judged on this status alone (the
+     * primary's agent also requires the status to be fresh); empty when it can. The agent and leaseholdctl both
+     * ask this, so a CLI refuses at once what the agent would refuse.
+     */
+    public Optional<String> switchoverIneligibility(String primary) {
+        if (noFailover) {
+            return Optional.of("it is tagged nofailover");
+        }
+        if (!healthyReplica()) {
+            return Optional.of("it is not a healthy standby (" + role + (healthy ? "" : ", unhealthy") + ")");
+        }
+        if (!upstream.equals(Optional.of(primary))) {
+            return Optional.of("it does not stream from " + primary + " (upstream " + upstream.orElse("none") + ")");
+        }
+        return Optional.empty();
+    }
+
     /** The same status with another heartbeat and sample time. */
     public MemberStatus beat(long nextHeartbeat, Instant at) {
         return new MemberStatus(name, role, healthy, timeline, position, upstream, noFailover, priority, host, port,

@@ -98,16 +98,7 @@ final class Switchover {
         if (o.age().compareTo(statusTtl) > 0) {
             return Optional.of("its status is " + o.age().toMillis() + " ms old (statusTtl " + statusTtl + ")");
         }
-        if (s.noFailover()) {
-            return Optional.of("it is tagged nofailover");
-        }
-        if (!s.healthyReplica()) {
-            return Optional.of("it is not a healthy standby (" + s.role() + (s.healthy() ? "" : ", unhealthy") + ")");
-        }
-        if (!s.upstream().equals(Optional.of(self))) {
-            return Optional.of("it does not stream from " + self + " (upstream " + s.upstream().orElse("none") + ")");
-        }
-        return Optional.empty();
+        return s.switchoverIneligibility(self);
     }
 
     private static String describe(String self, Map<String, Observed> others, Duration statusTtl) {
