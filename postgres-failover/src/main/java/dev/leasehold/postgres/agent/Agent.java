@@ -350,7 +350,9 @@ public final class Agent implements AutoCloseable {
         }
         switch (d.step()) {
             case NONE -> {
-                if (l != null && s.role() == Role.PRIMARY) {
+                // a term that ended between the elector's deadline and its stopped-leading callback is not led
+                // on (the failsafe may keep the server writable then, but nothing changes under it)
+                if (l != null && l.isValid() && s.role() == Role.PRIMARY) {
                     leadingPrimary(l, s);
                 }
             }
@@ -440,7 +442,7 @@ public final class Agent implements AutoCloseable {
 
     /** A holder whose server is the primary: label, announce, keep slots. */
     private void leadingPrimary(Leadership l, MemberStatus s) {
-        servedTerm = l.isValid();
+        servedTerm = true; // cleared only by a fence
         if (termAnnounced != l.term()) {
             termAnnounced = l.term();
             history.primaryFor(l.term(), s, view.leaseAnnotations(), view.previousHolder())
