@@ -1,5 +1,6 @@
 package dev.leasehold.postgres.agent;
 
+import dev.leasehold.postgres.Bootstrap;
 import dev.leasehold.postgres.PostgresInstance;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -37,13 +38,15 @@ import java.util.regex.Pattern;
  *     period
  * @param synchronous synchronous mode, when on: how many standbys confirm each commit, and whether commits wait
  *     rather than go asynchronous when fewer are healthy
+ * @param bootstrap how the first member makes the cluster when there is no data anywhere and the Lease records no
+ *     cluster ({@code initdb} arguments, postgresql.conf settings, the addresses pg_hba lets in)
  */
 public record AgentConfig(PostgresInstance member, KubernetesClient client, String namespace, String cluster,
         Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, double maxClockDrift,
         DecisionRules rules, Duration fenceTimeout, Duration loopInterval, Duration statusInterval,
         Duration probeTimeout, Duration operationTimeout, boolean noFailover, int priority, RoleLabels roleLabels,
         int httpPort, Optional<java.nio.file.Path> switchoverTokenFile, Duration switchoverTimeout,
-        Optional<Synchronous> synchronous) {
+        Optional<Synchronous> synchronous, Bootstrap.Settings bootstrap) {
 
     /**
      * Synchronous mode's settings.
@@ -98,6 +101,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         private boolean synchronousMode;
         private int synchronousCount = 1;
         private boolean synchronousStrict;
+        private Bootstrap.Settings bootstrap = Bootstrap.Settings.defaults();
 
         private Builder() {
         }
@@ -132,6 +136,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         public Builder synchronousMode(boolean v) { synchronousMode = v; return this; }
         public Builder synchronousCount(int v) { synchronousCount = v; return this; }
         public Builder synchronousStrict(boolean v) { synchronousStrict = v; return this; }
+        public Builder bootstrap(Bootstrap.Settings v) { bootstrap = v; return this; }
 
         public AgentConfig build() {
             require(member != null, "member", null, "is required");
@@ -184,6 +189,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                     "must be at least probeTimeout (" + probeTimeout + ")");
             require(httpPort >= -1 && httpPort <= 65535, "httpPort", httpPort, "must be -1 (off), 0 (any) or a port");
             require(roleLabels != null, "roleLabels", null, "is required");
+            require(bootstrap != null, "bootstrap", null, "is required (Bootstrap.Settings.defaults() if unsure)");
             require(synchronousCount >= 1 && synchronousCount <= 16, "synchronousCount", synchronousCount,
                     "must be between 1 and 16");
             DecisionRules rules = new DecisionRules(maximumLagOnFailover, ttl, grace,
@@ -192,7 +198,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                     maxClockDrift, rules, fenceTimeout, loopInterval, statusInterval, probeTimeout, operationTimeout,
                     noFailover, priority, roleLabels, httpPort, Optional.ofNullable(switchoverTokenFile),
                     switchoverTimeout, synchronousMode ? Optional.of(new Synchronous(synchronousCount,
-                    synchronousStrict)) : Optional.empty());
+                    synchronousStrict)) : Optional.empty(), bootstrap);
         }
 
         private static void positive(String name, Duration value) {
