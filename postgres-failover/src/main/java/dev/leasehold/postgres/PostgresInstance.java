@@ -281,7 +281,7 @@ public final class PostgresInstance {
     }
 
     /**
-     * Starts the server with {@code pg_ctl start} and waits until it accepts connections.
+     * Starts the server with {@code pg_ctl start} on this instance's port and waits until it accepts connections.
      *
      * @throws PostgresException naming the port and quoting the server log if it does not start
      */
@@ -293,8 +293,10 @@ public final class PostgresInstance {
         Postmaster.awaitReaped(data, timeout);
         Path log = config.logFile();
         long seconds = Math.max(1, timeout.toSeconds());
+        // the port is this member's whatever postgresql.conf says: a clone's postgresql.conf is its upstream's
         PgCommands.Result r = commands.run(timeout.plusSeconds(5), programEnv(), "pg_ctl",
-                List.of("start", "-D", data.toString(), "-l", log.toString(), "-w", "-t", Long.toString(seconds)));
+                List.of("start", "-D", data.toString(), "-l", log.toString(), "-w", "-t", Long.toString(seconds),
+                        "-o", "-p " + config.port()));
         if (r.exitCode() != 0) {
             throw new PostgresException("PostgreSQL " + describe() + " did not start on port " + config.port()
                     + ": " + r.output().strip() + "; server log: " + tail(log));
