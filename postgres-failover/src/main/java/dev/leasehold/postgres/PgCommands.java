@@ -86,10 +86,10 @@ public final class PgCommands {
         Path out = null;
         try {
             out = Files.createTempFile("leasehold-pg-cmd", ".out");
+            ProcessBuilder.Redirect in = input == null
+                    ? ProcessBuilder.Redirect.from(new java.io.File("/dev/null")) : ProcessBuilder.Redirect.PIPE;
             ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).redirectInput(input == null
-                            ? ProcessBuilder.Redirect.from(new java.io.File("/dev/null")) : ProcessBuilder.Redirect.PIPE)
-                    .directory(new java.io.File("/"));
+                    .redirectOutput(out.toFile()).redirectInput(in).directory(new java.io.File("/"));
             pb.environment().putAll(env);
             Process process = pb.start();
             if (input != null) {

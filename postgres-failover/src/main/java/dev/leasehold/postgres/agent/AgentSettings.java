@@ -204,8 +204,9 @@ public final class AgentSettings {
         try {
             return new Bootstrap.Settings(args, settings, allow);
         } catch (IllegalArgumentException e) {
-            String setting = e.getMessage().startsWith("initdbArgs") ? "LEASEHOLD_INITDB_ARGS"
-                    : e.getMessage().startsWith("settings") ? "LEASEHOLD_INITDB_SETTINGS" : "LEASEHOLD_INITDB_ALLOW_FROM";
+            String m = e.getMessage();
+            String setting = m.startsWith("initdbArgs") ? "LEASEHOLD_INITDB_ARGS"
+                    : m.startsWith("settings") ? "LEASEHOLD_INITDB_SETTINGS" : "LEASEHOLD_INITDB_ALLOW_FROM";
             throw new IllegalArgumentException(setting + " = " + get(setting).orElse("") + ": " + e.getMessage(), e);
         }
     }
