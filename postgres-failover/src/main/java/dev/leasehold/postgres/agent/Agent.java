@@ -89,6 +89,7 @@ public final class Agent implements AutoCloseable {
     private Step failedStep;
     private long retryStepAtNanos;
     private String lastFailure = "";
+    private String failoverBlocked;
 
     private Agent(AgentConfig config, AgentListener listener) {
         this.config = config;
@@ -256,17 +257,23 @@ public final class Agent implements AutoCloseable {
         gateRefusal = switching != null ? Optional.of("handing over to " + switching)
                 : d.mayAcquire() ? Optional.empty() : Optional.of(d.reason());
         Decision before = lastDecision;
+        // no member may promote: say why, once per reason, from the moment the Lease is free (a decision made
+        // while the dead primary's Lease was still held does not change when it expires)
+        String blocked = !d.mayAcquire() && !lease.held() && d.reason().contains("synchronous mode:") ? d.reason()
+                : null;
         if (before == null || before.step() != d.step() || before.mayAcquire() != d.mayAcquire()
                 || !before.target().equals(d.target())) {
             if (d.step() == Step.REFUSE) {
                 LOG.error("{}: {}", name, d.reason());
-            } else if (!d.mayAcquire() && !lease.held() && d.reason().contains("synchronous mode:")) {
-                LOG.warn("{}: may not take over: {}", name, d.reason());
-                publisher.event("FailoverBlocked", d.reason()); // no member may promote: say why
-            } else {
+            } else if (blocked == null) {
                 LOG.info("{}: {} (may acquire: {}): {}", name, d.step(), d.mayAcquire(), d.reason());
             }
         }
+        if (blocked != null && !blocked.equals(failoverBlocked)) {
+            LOG.warn("{}: may not take over: {}", name, blocked);
+            publisher.event("FailoverBlocked", blocked);
+        }
+        failoverBlocked = blocked;
         lastDecision = d;
         if (switching != null) {
             publishIfDue(own); // the switchover drives PostgreSQL until it ends

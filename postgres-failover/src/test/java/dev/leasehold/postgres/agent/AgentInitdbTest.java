@@ -31,7 +31,7 @@ class AgentInitdbTest {
             // the low-level backup API needs the primary's data directory on the same machine, which the agent does
             // not assume (its members are pods), so without pg_basebackup (Maven's binaries) nobody can clone
             Assumptions.assumeTrue(f.pg.binaries().has("pg_basebackup"), "cloning needs pg_basebackup, which "
-                    + f.pg.binaries().description() + " lacks (the next test covers the bootstrap itself without it)");
+                    + f.pg.binaries().description() + " lacks (the one-member bootstrap test runs without it)");
             assertThat(f.lease()).isNull();
             List<String> promotions = new CopyOnWriteArrayList<>();
             for (int i = 0; i < 3; i++) {
