@@ -94,7 +94,8 @@ class AgentInitdbTest {
             assertThat(other).isNotEqualTo(id);
             f.start(1);
             await().atMost(SETTLE).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-                Decision d = f.agents[1].lastDecision().orElseThrow();
+                Decision d = f.agents[1].lastDecision().orElseThrow(() -> new AssertionError(
+                        "no decision yet"));
                 assertThat(d.step()).as(d.reason()).isEqualTo(Step.REFUSE);
                 assertThat(d.reason()).contains("belongs to cluster " + other, "records cluster " + id,
                         "refusing to join");
