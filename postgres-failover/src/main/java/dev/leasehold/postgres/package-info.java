@@ -17,7 +17,8 @@
  *   <li>{@link dev.leasehold.postgres.PostgresInstance#initdb initdb} never leaves a data directory
  *       that looks valid but is half made (it is made beside it and renamed into place), never writes
  *       over a non-empty directory, and passes the superuser's password through a 0600 file and the
- *       replication user's as a SCRAM verifier on standard input.</li>
+ *       replication user's as a SCRAM verifier on standard input. Nor does a clone replace files
+ *       other than a cluster, the member's own configuration files or an earlier clone's leftovers.</li>
  *   <li>Names that reach SQL, configuration or connection strings are checked by
  *       {@link dev.leasehold.postgres.Identifiers} and quoted; slot names travel as bind parameters.
  *       Passwords reach programs only through a 0600 passfile, never arguments or logs.</li>
