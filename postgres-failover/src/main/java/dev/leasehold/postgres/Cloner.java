@@ -52,8 +52,20 @@ public final class Cloner {
                     + upstream.describe() + " over it");
         }
         Method method = chooseMethod(upstream);
+        // what is replaced must be a cluster, its own configuration files, or what an earlier clone left (the
+        // marker beside it says so): never somebody's files that happen to be there
+        Path marker = data.toAbsolutePath().resolveSibling("." + data.getFileName() + ".leasehold-clone");
+        if (!Files.exists(data.resolve("PG_VERSION")) && !Files.exists(marker)) {
+            refuseForeignFiles(data);
+        }
         Map<String, byte[]> own = Files.isDirectory(data) ? StandbyConfig.saveOwnFiles(data) : Map.of();
         upstream.slots().create(self.slotName());
+        try {
+            Files.createDirectories(marker.getParent());
+            Files.write(marker, new byte[0]);
+        } catch (IOException e) {
+            throw new PostgresException("cannot write " + marker + " before cloning into " + data + ": " + e, e);
+        }
         deleteTree(data);
         if (method == Method.PG_BASEBACKUP) {
             PostgresConfig up = upstream.config();
@@ -73,8 +85,30 @@ public final class Cloner {
             throw new PostgresException("cannot set mode 0700 on " + data + ": " + e, e);
         }
         StandbyConfig.writeForStopped(self, upstream);
+        deleteTree(marker);
         LOG.info("PostgreSQL {} cloned from {} with {}", self.describe(), upstream.describe(), method);
         return method;
+    }
+
+    private void refuseForeignFiles(Path data) {
+        if (!Files.isDirectory(data)) {
+            if (Files.exists(data)) {
+                throw new PostgresException("refusing to clone into " + data + " for " + self.describe()
+                        + ": it is not a directory; it is left as it is");
+            }
+            return;
+        }
+        try (Stream<Path> entries = Files.list(data)) {
+            List<String> foreign = entries.map(p -> p.getFileName().toString())
+                    .filter(n -> !StandbyConfig.OWN_FILES.contains(n)).sorted().limit(5).toList();
+            if (!foreign.isEmpty()) {
+                throw new PostgresException("refusing to clone into the data directory " + data + " of "
+                        + self.describe() + ": it holds no PostgreSQL cluster (no PG_VERSION) but other files "
+                        + foreign + "; they are left as they are: move them away to let the member clone");
+            }
+        } catch (IOException e) {
+            throw new PostgresException("cannot list " + data + ": " + e, e);
+        }
     }
 
     private Method chooseMethod(PostgresInstance upstream) {

@@ -65,6 +65,20 @@ public final class PgCommands {
 
     /** Runs a program and returns its result, whatever the exit code. */
     public Result run(Duration timeout, Map<String, String> env, String program, List<String> args) {
+        return run(timeout, env, program, args, null);
+    }
+
+    /**
+     * Runs a program with {@code input} on its standard input (for example SQL for {@code postgres --single}: a
+     * way to hand a program something that must not be an argument) and returns its result, whatever the exit
+     * code.
+     */
+    public Result runWithInput(Duration timeout, Map<String, String> env, String program, List<String> args,
+            String input) {
+        return run(timeout, env, program, args, java.util.Objects.requireNonNull(input, "input"));
+    }
+
+    private Result run(Duration timeout, Map<String, String> env, String program, List<String> args, String input) {
         List<String> command = new ArrayList<>();
         command.add(program(program).toString());
         command.addAll(args);
@@ -72,11 +86,17 @@ public final class PgCommands {
         Path out = null;
         try {
             out = Files.createTempFile("leasehold-pg-cmd", ".out");
+            ProcessBuilder.Redirect in = input == null
+                    ? ProcessBuilder.Redirect.from(new java.io.File("/dev/null")) : ProcessBuilder.Redirect.PIPE;
             ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .directory(new java.io.File("/"));
+                    .redirectOutput(out.toFile()).redirectInput(in).directory(new java.io.File("/"));
             pb.environment().putAll(env);
             Process process = pb.start();
+            if (input != null) {
+                try (var stdin = process.getOutputStream()) {
+                    stdin.write(input.getBytes(StandardCharsets.UTF_8));
+                }
+            }
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();

@@ -206,31 +206,63 @@ public final class PostgresInstance {
                         throw new PostgresException("interrupted while promoting PostgreSQL " + describe(), e);
                     }
                 }
-                c.setAutoCommit(false);
-                s.execute("SET TRANSACTION READ WRITE");
-                // the check is about this server's writability, not replication: it must not wait for standbys
-                s.execute("SET LOCAL synchronous_commit = local");
-                s.execute("SELECT pg_current_xact_id()");
-                c.commit();
-                c.setAutoCommit(true);
-                try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text, "
-                        + "substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)")) {
-                    rs.next();
-                    Lsn lsn = Lsn.parse(rs.getString(1));
-                    int timeline = Integer.parseInt(rs.getString(2), 16);
-                    if (timeline <= before.timeline()) {
-                        throw new PostgresException("PostgreSQL " + describe() + " was promoted but writes on timeline "
-                                + timeline + ", not after its previous timeline " + before.timeline());
-                    }
-                    LOG.info("PostgreSQL {} promoted: timeline {} -> {} at {}", describe(), before.timeline(),
-                            timeline, lsn);
-                    return new PromoteResult(false, before.timeline(), timeline, lsn);
+                WriteCheck w = commitWrite(c, s);
+                if (w.timeline() <= before.timeline()) {
+                    throw new PostgresException("PostgreSQL " + describe() + " was promoted but writes on timeline "
+                            + w.timeline() + ", not after its previous timeline " + before.timeline());
                 }
+                LOG.info("PostgreSQL {} promoted: timeline {} -> {} at {}", describe(), before.timeline(),
+                        w.timeline(), w.lsn());
+                return new PromoteResult(false, before.timeline(), w.timeline(), w.lsn());
             }
         });
     }
 
+    /** Where a checked write left the server: its WAL position and timeline. */
+    public record WriteCheck(Lsn lsn, int timeline) {
+    }
+
+    /**
+     * Checks that the server accepts a write: a transaction is given an xid and commits (with
+     * {@code synchronous_commit = local}: the check is about this server, not its standbys).
+     *
+     * @throws PostgresException when it does not, e.g. on a standby
+     */
+    public WriteCheck checkWrite() {
+        return withConnection("commit a check write", c -> {
+            try (Statement s = c.createStatement()) {
+                return commitWrite(c, s);
+            }
+        });
+    }
+
+    private static WriteCheck commitWrite(Connection c, Statement s) throws SQLException {
+        c.setAutoCommit(false);
+        s.execute("SET TRANSACTION READ WRITE");
+        // the check is about this server's writability, not replication: it must not wait for standbys
+        s.execute("SET LOCAL synchronous_commit = local");
+        s.execute("SELECT pg_current_xact_id()");
+        c.commit();
+        c.setAutoCommit(true);
+        try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text, "
+                + "substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)")) {
+            rs.next();
+            return new WriteCheck(Lsn.parse(rs.getString(1)), Integer.parseInt(rs.getString(2), 16));
+        }
+    }
+
     // ---------------------------------------------------------------- processes
+
+    /**
+     * Makes a new cluster in this instance's empty data directory (not started), ready to be the primary that
+     * other members clone from: see {@link Bootstrap}. A data directory that holds a cluster already is left as it
+     * is ({@link Bootstrap.Outcome#EXISTED}); one that is not empty but holds no cluster is refused.
+     *
+     * @throws PostgresException naming the data directory when it cannot be made
+     */
+    public Bootstrap.Result initdb(Bootstrap.Settings settings, Duration timeout) {
+        return new Bootstrap(this).run(settings, timeout);
+    }
 
     Path requireDataDir() {
         return config.dataDir().orElseThrow(() -> new PostgresException("PostgreSQL " + describe()
@@ -249,7 +281,7 @@ public final class PostgresInstance {
     }
 
     /**
-     * Starts the server with {@code pg_ctl start} and waits until it accepts connections.
+     * Starts the server with {@code pg_ctl start} on this instance's port and waits until it accepts connections.
      *
      * @throws PostgresException naming the port and quoting the server log if it does not start
      */
@@ -261,8 +293,10 @@ public final class PostgresInstance {
         Postmaster.awaitReaped(data, timeout);
         Path log = config.logFile();
         long seconds = Math.max(1, timeout.toSeconds());
+        // the port is this member's whatever postgresql.conf says: a clone's postgresql.conf is its upstream's
         PgCommands.Result r = commands.run(timeout.plusSeconds(5), programEnv(), "pg_ctl",
-                List.of("start", "-D", data.toString(), "-l", log.toString(), "-w", "-t", Long.toString(seconds)));
+                List.of("start", "-D", data.toString(), "-l", log.toString(), "-w", "-t", Long.toString(seconds),
+                        "-o", "-p " + config.port()));
         if (r.exitCode() != 0) {
             throw new PostgresException("PostgreSQL " + describe() + " did not start on port " + config.port()
                     + ": " + r.output().strip() + "; server log: " + tail(log));

@@ -14,6 +14,11 @@
  *   <li>{@link dev.leasehold.postgres.PostgresInstance#rejoin rejoin} never starts an instance whose
  *       WAL diverged from the new primary's history: it rewinds ({@code pg_rewind}) or re-clones
  *       first, checks the result again, and reports which it did.</li>
+ *   <li>{@link dev.leasehold.postgres.PostgresInstance#initdb initdb} never leaves a data directory
+ *       that looks valid but is half made (it is made beside it and renamed into place), never writes
+ *       over a non-empty directory, and passes the superuser's password through a 0600 file and the
+ *       replication user's as a SCRAM verifier on standard input. Nor does a clone replace files
+ *       other than a cluster, the member's own configuration files or an earlier clone's leftovers.</li>
  *   <li>Names that reach SQL, configuration or connection strings are checked by
  *       {@link dev.leasehold.postgres.Identifiers} and quoted; slot names travel as bind parameters.
  *       Passwords reach programs only through a 0600 passfile, never arguments or logs.</li>
@@ -27,6 +32,7 @@
  *       the server). The clone without {@code pg_basebackup} also needs the upstream's data directory
  *       on this machine; it exists for PostgreSQL distributions without client programs.</li>
  *   <li>Tablespaces are not supported by the local-copy clone.</li>
+ *   <li>{@code initdb}'s data directory must not be a mount point (the rename replaces it).</li>
  *   <li>{@code pg_control} is read for versions 13 to 17 only; other versions count as diverged (the
  *       safe answer: rewind or re-clone).</li>
  *   <li>Each call opens its own short connection; nothing here runs in the background.</li>

@@ -100,6 +100,7 @@ public final class Agent implements AutoCloseable {
     private Step failedStep;
     private long retryStepAtNanos;
     private String lastFailure = "";
+    private String failoverBlocked;
 
     private Agent(AgentConfig config, AgentListener listener) {
         this.config = config;
@@ -288,17 +289,23 @@ public final class Agent implements AutoCloseable {
         gateRefusal = switching != null ? Optional.of("handing over to " + switching)
                 : d.mayAcquire() ? Optional.empty() : Optional.of(d.reason());
         Decision before = lastDecision;
+        // no member may promote: say why, once per reason, from the moment the Lease is free (a decision made
+        // while the dead primary's Lease was still held does not change when it expires)
+        String blocked = !d.mayAcquire() && !lease.held() && d.reason().contains("synchronous mode:") ? d.reason()
+                : null;
         if (before == null || before.step() != d.step() || before.mayAcquire() != d.mayAcquire()
                 || !before.target().equals(d.target())) {
             if (d.step() == Step.REFUSE) {
                 LOG.error("{}: {}", name, d.reason());
-            } else if (!d.mayAcquire() && !lease.held() && d.reason().contains("synchronous mode:")) {
-                LOG.warn("{}: may not take over: {}", name, d.reason());
-                publisher.event("FailoverBlocked", d.reason()); // no member may promote: say why
-            } else {
+            } else if (blocked == null) {
                 LOG.info("{}: {} (may acquire: {}): {}", name, d.step(), d.mayAcquire(), d.reason());
             }
         }
+        if (blocked != null && !blocked.equals(failoverBlocked)) {
+            LOG.warn("{}: may not take over: {}", name, blocked);
+            publisher.event("FailoverBlocked", blocked);
+        }
+        failoverBlocked = blocked;
         lastDecision = d;
         if (switching != null) {
             publishIfDue(own); // the switchover drives PostgreSQL until it ends
@@ -357,10 +364,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
             case PROMOTE -> attempt(Step.PROMOTE, () -> promote(l));
-            case INITDB -> attempt(Step.INITDB, () -> {
-                throw new IllegalStateException("bootstrap from an empty data directory is not implemented yet:"
-                        + " create the first member's data with initdb");
-            });
+            case INITDB -> attempt(Step.INITDB, () -> bootstrap(l));
             case HOLD_COMMITS -> {
                 if (!holding) {
                     attempt(Step.HOLD_COMMITS, () -> holdCommits(true));
@@ -437,6 +441,38 @@ public final class Agent implements AutoCloseable {
         updateLeaseAnnotations(s, l, view.lease());
         LOG.info("{}: promoted for term {}: timeline {} -> {} at {}", name, l.term(), r.previousTimeline(),
                 r.timeline(), r.lsn());
+        leadingPrimary(l, s);
+    }
+
+    /**
+     * The holder of a term, with no data while no member has any and the Lease records no cluster, makes the
+     * cluster: initdb (crash safe, see {@link dev.leasehold.postgres.Bootstrap}), start as the primary, check a
+     * committed write, then lead (the system identifier goes to the Lease with the next renew).
+     */
+    private void bootstrap(Leadership l) {
+        if (l == null || !l.isValid()) {
+            return;
+        }
+        Optional<String> recorded = view.lease().systemId();
+        if (recorded.isPresent()) { // the Decider says so too; checked again here, where it is acted on
+            throw new IllegalStateException("the Lease records cluster " + recorded.get()
+                    + ": a member without data clones, it never runs initdb");
+        }
+        dev.leasehold.postgres.Bootstrap.Result r = pg.initdb(config.bootstrap(), config.operationTimeout());
+        if (!l.isValid()) {
+            LOG.info("{}: term {} ended during initdb: not starting cluster {} as the primary", name, l.term(),
+                    Long.toUnsignedString(r.systemIdentifier()));
+            return;
+        }
+        pgWritable = true; // from the first moment the server may accept writes, the watchdog guards it
+        pg.start(config.operationTimeout());
+        PostgresInstance.WriteCheck w = pg.checkWrite();
+        MemberStatus s = probe.sample(heartbeat);
+        own = s;
+        updateLeaseAnnotations(s, l, view.lease());
+        LOG.info("{}: bootstrapped cluster {} for term {}: primary on timeline {} at {} ({})", name,
+                Long.toUnsignedString(r.systemIdentifier()), l.term(), w.timeline(), w.lsn(),
+                r.outcome() == dev.leasehold.postgres.Bootstrap.Outcome.CREATED ? "initdb" : "data found in place");
         leadingPrimary(l, s);
     }
 

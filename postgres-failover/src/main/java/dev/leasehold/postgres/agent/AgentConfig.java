@@ -1,5 +1,6 @@
 package dev.leasehold.postgres.agent;
 
+import dev.leasehold.postgres.Bootstrap;
 import dev.leasehold.postgres.PostgresInstance;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -37,13 +38,17 @@ import java.util.regex.Pattern;
  *     period
  * @param synchronous synchronous mode, when on: how many standbys confirm each commit, and whether commits wait
  *     rather than go asynchronous when fewer are healthy
+ * @param failsafe the API-server outage failsafe, when on: a primary whose renews fail keeps its server writable
+ *     for as long as every member it knows confirms over HTTP that it will not take over (see {@link Failsafe})
+ * @param bootstrap how the first member makes the cluster when there is no data anywhere and the Lease records no
+ *     cluster ({@code initdb} arguments, postgresql.conf settings, the addresses pg_hba lets in)
  */
 public record AgentConfig(PostgresInstance member, KubernetesClient client, String namespace, String cluster,
         Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, double maxClockDrift,
         DecisionRules rules, Duration fenceTimeout, Duration loopInterval, Duration statusInterval,
         Duration probeTimeout, Duration operationTimeout, boolean noFailover, int priority, RoleLabels roleLabels,
         int httpPort, Optional<java.nio.file.Path> switchoverTokenFile, Duration switchoverTimeout,
-        Optional<Synchronous> synchronous, Optional<Failsafe> failsafe) {
+        Optional<Synchronous> synchronous, Optional<Failsafe> failsafe, Bootstrap.Settings bootstrap) {
 
     /**
      * Synchronous mode's settings.
@@ -117,6 +122,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         private Duration failsafeWindow;
         private Duration failsafeTimeout;
         private Duration failsafeLimit;
+        private Bootstrap.Settings bootstrap = Bootstrap.Settings.defaults();
 
         private Builder() {
         }
@@ -155,6 +161,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         public Builder failsafeWindow(Duration v) { failsafeWindow = v; return this; }
         public Builder failsafeTimeout(Duration v) { failsafeTimeout = v; return this; }
         public Builder failsafeLimit(Duration v) { failsafeLimit = v; return this; }
+        public Builder bootstrap(Bootstrap.Settings v) { bootstrap = v; return this; }
 
         public AgentConfig build() {
             require(member != null, "member", null, "is required");
@@ -207,6 +214,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                     "must be at least probeTimeout (" + probeTimeout + ")");
             require(httpPort >= -1 && httpPort <= 65535, "httpPort", httpPort, "must be -1 (off), 0 (any) or a port");
             require(roleLabels != null, "roleLabels", null, "is required");
+            require(bootstrap != null, "bootstrap", null, "is required (Bootstrap.Settings.defaults() if unsure)");
             require(synchronousCount >= 1 && synchronousCount <= 16, "synchronousCount", synchronousCount,
                     "must be between 1 and 16");
             Optional<Failsafe> safe = Optional.empty();
@@ -238,7 +246,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                     maxClockDrift, rules, fenceTimeout, loopInterval, statusInterval, probeTimeout, operationTimeout,
                     noFailover, priority, roleLabels, httpPort, Optional.ofNullable(switchoverTokenFile),
                     switchoverTimeout, synchronousMode ? Optional.of(new Synchronous(synchronousCount,
-                    synchronousStrict)) : Optional.empty(), safe);
+                    synchronousStrict)) : Optional.empty(), safe, bootstrap);
         }
 
         private static void positive(String name, Duration value) {

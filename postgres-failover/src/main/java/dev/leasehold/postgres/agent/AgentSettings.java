@@ -1,5 +1,6 @@
 package dev.leasehold.postgres.agent;
 
+import dev.leasehold.postgres.Bootstrap;
 import dev.leasehold.postgres.Credentials;
 import dev.leasehold.postgres.PostgresInstance;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,7 +42,8 @@ public final class AgentSettings {
             "LEASEHOLD_HTTP_PORT", "LEASEHOLD_CONFIG_FILE", "LEASEHOLD_SWITCHOVER_TOKEN_FILE",
             "LEASEHOLD_SWITCHOVER_TIMEOUT", "LEASEHOLD_SYNCHRONOUS_MODE", "LEASEHOLD_SYNCHRONOUS_COUNT",
             "LEASEHOLD_SYNCHRONOUS_STRICT", "LEASEHOLD_FAILSAFE", "LEASEHOLD_FAILSAFE_WINDOW",
-            "LEASEHOLD_FAILSAFE_TIMEOUT", "LEASEHOLD_FAILSAFE_LIMIT");
+            "LEASEHOLD_FAILSAFE_TIMEOUT", "LEASEHOLD_FAILSAFE_LIMIT", "LEASEHOLD_INITDB_ARGS",
+            "LEASEHOLD_INITDB_SETTINGS", "LEASEHOLD_INITDB_ALLOW_FROM");
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Path SERVICE_ACCOUNT_NAMESPACE =
@@ -175,7 +177,43 @@ public final class AgentSettings {
         duration("LEASEHOLD_FAILSAFE_LIMIT").ifPresent(b::failsafeLimit);
         get("LEASEHOLD_SYNCHRONOUS_STRICT").ifPresent(v -> b.synchronousStrict(bool("LEASEHOLD_SYNCHRONOUS_STRICT",
                 v)));
+        b.bootstrap(bootstrap());
         return b.build();
+    }
+
+    /**
+     * {@code LEASEHOLD_INITDB_ARGS} (space-separated), {@code LEASEHOLD_INITDB_SETTINGS} ({@code name=value}
+     * pairs separated by {@code ;}) and {@code LEASEHOLD_INITDB_ALLOW_FROM} (comma-separated CIDRs), each
+     * defaulting to {@link Bootstrap.Settings#defaults()}'s.
+     */
+    private Bootstrap.Settings bootstrap() {
+        Bootstrap.Settings d = Bootstrap.Settings.defaults();
+        List<String> args = get("LEASEHOLD_INITDB_ARGS")
+                .map(v -> v.equals("none") ? List.<String>of() : List.of(v.split("\\s+"))).orElse(d.initdbArgs());
+        Map<String, String> settings = new HashMap<>();
+        get("LEASEHOLD_INITDB_SETTINGS").ifPresent(v -> {
+            for (String pair : v.split(";")) {
+                if (pair.isBlank()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                if (eq < 1) {
+                    throw new IllegalArgumentException("LEASEHOLD_INITDB_SETTINGS = " + v + ": '" + pair.strip()
+                            + "' is not name=value (pairs are separated by ';')");
+                }
+                settings.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
+            }
+        });
+        List<String> allow = get("LEASEHOLD_INITDB_ALLOW_FROM").map(v -> List.of(v.split("\\s*,\\s*")))
+                .orElse(d.allowFrom());
+        try {
+            return new Bootstrap.Settings(args, settings, allow);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            String setting = m.startsWith("initdbArgs") ? "LEASEHOLD_INITDB_ARGS"
+                    : m.startsWith("settings") ? "LEASEHOLD_INITDB_SETTINGS" : "LEASEHOLD_INITDB_ALLOW_FROM";
+            throw new IllegalArgumentException(setting + " = " + get(setting).orElse("") + ": " + e.getMessage(), e);
+        }
     }
 
     private Optional<String> get(String name) {

@@ -17,7 +17,8 @@ import java.util.Optional;
  *   <li>Holding a term: keep PostgreSQL the writable primary while the term is comfortably valid; make commits
  *       wait when renews fail ({@code holdCommitsBelow}); fence before the deadline ({@code fenceBelow}) or
  *       once the elector says the term ended; restart a dead server in place within {@code restartWithin}, else
- *       release; release a server hung longer than {@code hangTimeout}.</li>
+ *       release; release a server hung longer than {@code hangTimeout}; without data, bootstrap (initdb) only
+ *       when the Lease records no cluster and no fresh member has data, else release and clone.</li>
  *   <li>Not holding: a writable server is fenced at once (no primary without a term); data of another cluster
  *       is refused (never compete, never follow). Then the acquisition
  *       gate: eligible when healthy, not {@code nofailover}, within {@code maximumLagOnFailover} of the last
@@ -87,7 +88,15 @@ public final class Decider {
         }
         switch (own.role()) {
             case EMPTY:
-                return Decision.of(Step.INITDB, true, "holder of term " + term.term() + " without data: bootstrap");
+                if (s.lease().systemId().isPresent() || anyOtherHasData(s, rules)) {
+                    // never a second cluster: a holder without data (wiped under it, or it won a race) lets a
+                    // member with data lead, and clones from it
+                    return Decision.of(Step.RELEASE, false, "holder of term " + term.term() + " without data, but "
+                            + s.lease().systemId().map(id -> "the Lease records cluster " + id)
+                                    .orElse("another member has data") + ": releasing the Lease, to clone");
+                }
+                return Decision.of(Step.INITDB, true, "holder of term " + term.term() + " without data, no member"
+                        + " has any and the Lease records no cluster: bootstrap");
             case STOPPED:
                 if (s.ownUnhealthyFor().compareTo(rules.restartWithin()) < 0) {
                     return Decision.of(Step.RESTART, true, "holder's PostgreSQL is down for " + s.ownUnhealthyFor()

@@ -65,7 +65,8 @@ class AgentChoiceAndBadInputTest {
             f.startAll();
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
                 for (int i = 0; i < 3; i++) {
-                    Decision d = f.agents[i].lastDecision().orElseThrow();
+                    Decision d = f.agents[i].lastDecision().orElseThrow(() -> new AssertionError(
+                            "no decision yet"));
                     assertThat(d.step()).as("pg-%d: %s", i, d.reason()).isEqualTo(Step.REFUSE);
                     assertThat(d.reason()).contains("belongs to cluster", "records cluster 1234");
                 }

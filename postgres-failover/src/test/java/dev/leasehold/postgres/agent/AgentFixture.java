@@ -43,8 +43,19 @@ final class AgentFixture implements AutoCloseable {
     }
 
     AgentFixture(int size, UnaryOperator<AgentConfig.Builder> tweak) {
+        this(PostgresCluster.start(size), tweak);
+    }
+
+    /** Members with no data anywhere (the agents bootstrap the cluster), with the harness's bootstrap settings. */
+    static AgentFixture withoutData(int size) {
+        return new AgentFixture(PostgresCluster.withoutData(size),
+                b -> b.bootstrap(PostgresCluster.bootstrapSettings()));
+    }
+
+    private AgentFixture(PostgresCluster cluster, UnaryOperator<AgentConfig.Builder> tweak) {
+        int size = cluster.members().size();
         this.tweak = tweak;
-        this.pg = PostgresCluster.start(size);
+        this.pg = cluster;
         this.agents = new Agent[size];
         this.proxies = new FaultProxy[size];
         for (int i = 0; i < size; i++) {

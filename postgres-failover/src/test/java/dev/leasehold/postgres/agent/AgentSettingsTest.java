@@ -69,6 +69,40 @@ class AgentSettingsTest {
     }
 
     @Test
+    void bootstrapSettingsHaveTheDocumentedDefaultsAndBadOnesNameTheSettingAndTheValue() throws Exception {
+        AgentConfig d = AgentSettings.from(env()).toConfig(client);
+        assertThat(d.bootstrap()).isEqualTo(dev.leasehold.postgres.Bootstrap.Settings.defaults());
+        assertThat(d.bootstrap().initdbArgs()).containsExactly("--encoding=UTF8", "--locale=C");
+        assertThat(d.bootstrap().allowFrom()).containsExactly("0.0.0.0/0", "::/0");
+        assertThat(d.bootstrap().settings()).isEmpty();
+
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_INITDB_ARGS", " --data-checksums   --locale=en_US.UTF-8 ");
+        env.put("LEASEHOLD_INITDB_SETTINGS",
+                "shared_buffers=256MB; shared_preload_libraries = pg_stat_statements,auto_explain;");
+        env.put("LEASEHOLD_INITDB_ALLOW_FROM", "10.0.0.0/8, fd00::/8");
+        AgentConfig c = AgentSettings.from(env).toConfig(client);
+        assertThat(c.bootstrap().initdbArgs()).containsExactly("--data-checksums", "--locale=en_US.UTF-8");
+        assertThat(c.bootstrap().settings()).containsEntry("shared_buffers", "256MB")
+                .containsEntry("shared_preload_libraries", "pg_stat_statements,auto_explain").hasSize(2);
+        assertThat(c.bootstrap().allowFrom()).containsExactly("10.0.0.0/8", "fd00::/8");
+        env.put("LEASEHOLD_INITDB_ARGS", "none");
+        assertThat(AgentSettings.from(env).toConfig(client).bootstrap().initdbArgs()).isEmpty();
+
+        for (String[] bad : new String[][] {
+                {"LEASEHOLD_INITDB_ARGS", "--pwfile=/etc/pw", "LEASEHOLD_INITDB_ARGS = --pwfile=/etc/pw"},
+                {"LEASEHOLD_INITDB_ARGS", "-U admin", "'-U'"},
+                {"LEASEHOLD_INITDB_SETTINGS", "fsync", "LEASEHOLD_INITDB_SETTINGS = fsync: 'fsync' is not name=value"},
+                {"LEASEHOLD_INITDB_SETTINGS", "port=5433", "LEASEHOLD_INITDB_SETTINGS = port=5433"},
+                {"LEASEHOLD_INITDB_ALLOW_FROM", "everyone", "LEASEHOLD_INITDB_ALLOW_FROM = everyone"}}) {
+            Map<String, String> e = env();
+            e.put(bad[0], bad[1]);
+            assertThatThrownBy(() -> AgentSettings.from(e).toConfig(client)).as("%s = %s", bad[0], bad[1])
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bad[2]);
+        }
+    }
+
+    @Test
     void theRecommendedFastFailoverProfileIsAcceptedWithTheDerivedValuesTheReadmeStates() throws Exception {
         Map<String, String> env = env();
         env.put("LEASEHOLD_LEASE_DURATION", "4s");

@@ -218,8 +218,20 @@ class DeciderTest {
                 row("holder, primary, term comfortably valid", c().own(member("pg-1", Role.PRIMARY, 20 * MB))
                         .leading(true, ok), Step.NONE, true, "primary with a valid term"),
                 row("holder still a standby promotes", c().leading(true, ok), Step.PROMOTE, true, "promote"),
-                row("holder without data bootstraps", c().own(member("pg-1", Role.EMPTY, -1)).leading(true, ok),
-                        Step.INITDB, true, "bootstrap"),
+                row("holder without data, none anywhere, no cluster recorded: bootstraps (initdb)",
+                        c().own(with(member("pg-1", Role.EMPTY, -1), b -> b.systemId(null))).lease(LeaseView.none())
+                                .other(with(member("pg-2", Role.EMPTY, -1), b -> b.systemId(null)))
+                                .leading(true, ok), Step.INITDB, true, "bootstrap"),
+                row("holder without data while the Lease records a cluster: releases to clone, never initdb",
+                        c().own(with(member("pg-1", Role.EMPTY, -1), b -> b.systemId(null))).leading(true, ok),
+                        Step.RELEASE, false, "the Lease records cluster 7000"),
+                row("holder without data while another member has data: releases to clone, never initdb",
+                        c().own(with(member("pg-1", Role.EMPTY, -1), b -> b.systemId(null))).lease(LeaseView.none())
+                                .other(replica("pg-2", 10 * MB)).leading(true, ok),
+                        Step.RELEASE, false, "another member has data"),
+                row("no data and the Lease records a cluster, no holder: may not acquire (it must clone)",
+                        c().own(with(member("pg-1", Role.EMPTY, -1), b -> b.systemId(null))),
+                        Step.NONE, false, "must clone"),
                 row("holder whose renews fail holds commits", c().own(member("pg-1", Role.PRIMARY, 20 * MB))
                         .leading(true, Duration.ofMillis(2_900)), Step.HOLD_COMMITS, true, "renews are failing"),
                 row("holder near the deadline fences", c().own(member("pg-1", Role.PRIMARY, 20 * MB))

@@ -23,6 +23,35 @@ import org.junit.jupiter.api.Test;
 class HarnessTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
+    /**
+     * The bug: {@code close()} failed with DirectoryNotEmptyException when a server came up (its start was under
+     * way as its agent stopped) and wrote files while the directory was being deleted.
+     */
+    @Test
+    void closeDeletesTheDirectoryEvenWhenFilesAppearInItWhileItIsBeingDeleted() throws Exception {
+        PostgresCluster c = PostgresCluster.withoutData(1);
+        Path stats = c.baseDir().resolve("pg-0").resolve("pg_stat");
+        Files.createDirectories(stats);
+        long until = System.nanoTime() + Duration.ofMillis(1_500).toNanos();
+        Thread writer = new Thread(() -> { // what a server that just started does: write files, for a while
+            for (int i = 0; System.nanoTime() - until < 0; i++) {
+                try {
+                    Files.writeString(stats.resolve("f" + i), "x");
+                } catch (IOException e) {
+                    // its directory is gone: nothing more to write into
+                }
+            }
+        });
+        writer.start();
+        try {
+            Thread.sleep(50);
+            c.close();
+        } finally {
+            writer.join();
+        }
+        assertThat(Files.exists(c.baseDir())).isFalse();
+    }
+
     @Test
     void kill9PartitionAndRestartBehaveLikeTheRealThing() {
         try (PostgresCluster c = PostgresCluster.start(2)) {

@@ -1,5 +1,6 @@
 package dev.leasehold.postgres.testing;
 
+import dev.leasehold.postgres.Bootstrap;
 import dev.leasehold.postgres.Cloner;
 import dev.leasehold.postgres.Credentials;
 import dev.leasehold.postgres.OsUser;
@@ -91,6 +92,43 @@ public final class PostgresCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    /**
+     * {@code size} members with no data at all (their data directories do not exist) and nothing running: for
+     * tests of bootstrap, where the agents make the cluster with {@link #bootstrapSettings()}.
+     */
+    public static PostgresCluster withoutData(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("cluster size " + size + " must be at least 1");
+        }
+        PostgresCluster cluster = new PostgresCluster(PgBinaries.locate());
+        for (int i = 0; i < size; i++) {
+            cluster.members.add(cluster.instance(i, freePort()));
+        }
+        return cluster;
+    }
+
+    /**
+     * What the agent's bootstrap writes for these test servers: the production defaults plus the harness's
+     * loopback-only, no-fsync settings (the same as {@link #start}'s servers), and pg_hba open to 127.0.0.1 only.
+     */
+    public static Bootstrap.Settings bootstrapSettings() {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("listen_addresses", "127.0.0.1");
+        settings.put("unix_socket_directories", "");
+        settings.put("max_connections", "30");
+        settings.put("shared_buffers", "16MB");
+        settings.put("fsync", "off");
+        settings.put("wal_keep_size", "32MB");
+        settings.put("min_wal_size", "4MB");
+        settings.put("max_wal_size", "64MB");
+        settings.put("wal_retrieve_retry_interval", "500ms");
+        settings.put("wal_sender_timeout", "10s");
+        settings.put("wal_receiver_timeout", "10s");
+        settings.put("autovacuum", "off");
+        return new Bootstrap.Settings(List.of("--encoding=UTF8", "--locale=C", "--no-sync", "--wal-segsize=1"),
+                settings, List.of("127.0.0.1/32"));
     }
 
     private void init(int size) {

@@ -1,6 +1,7 @@
 package dev.leasehold.postgres.testing;
 
 import dev.leasehold.postgres.Cloner;
+import dev.leasehold.postgres.PostgresException;
 import dev.leasehold.postgres.Postmaster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -113,9 +114,37 @@ public final class RunRegistry {
      * (unless the system property {@code leasehold.pg.keep} is {@code true}, for debugging).
      */
     static void killAndDelete(Path baseDir) {
-        if (!Files.isDirectory(baseDir)) {
-            return;
+        // a server whose start was under way when its agent stopped (pg_ctl outlives the agent's interrupted
+        // loop) may come up, and write files, while the directory is being deleted: stop and delete again
+        for (int attempt = 1; ; attempt++) {
+            if (!Files.isDirectory(baseDir)) {
+                return;
+            }
+            stopPostmasters(baseDir);
+            if (Boolean.getBoolean("leasehold.pg.keep")) {
+                LOG.info("keeping {} (leasehold.pg.keep=true)", baseDir);
+                return;
+            }
+            try {
+                Cloner.deleteTree(baseDir);
+                return;
+            } catch (PostgresException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+                LOG.info("deleting {} failed ({}): a server started meanwhile; stopping it and trying again",
+                        baseDir, e.getMessage());
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
+    }
+
+    private static void stopPostmasters(Path baseDir) {
         try (Stream<Path> dirs = Files.list(baseDir)) {
             for (Path d : dirs.filter(Files::isDirectory).toList()) {
                 Postmaster.pid(d).ifPresent(pm -> {
@@ -126,11 +155,6 @@ public final class RunRegistry {
         } catch (IOException e) {
             LOG.warn("cannot list {}: {}", baseDir, e.toString());
         }
-        if (Boolean.getBoolean("leasehold.pg.keep")) {
-            LOG.info("keeping {} (leasehold.pg.keep=true)", baseDir);
-            return;
-        }
-        Cloner.deleteTree(baseDir);
     }
 
     private static void closeAll() {

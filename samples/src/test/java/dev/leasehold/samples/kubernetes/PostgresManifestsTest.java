@@ -112,6 +112,12 @@ class PostgresManifestsTest {
         Map<String, String> plain = new TreeMap<>();
         env.forEach((k, v) -> plain.put(k, v.getValue() == null ? "x" : v.getValue()));
         dev.leasehold.postgres.agent.AgentSettings.from(plain);
+        // the agents bootstrap the cluster themselves: no init container runs initdb, and the data directory is a
+        // subdirectory of a volume (the bootstrap renames a staging directory onto it, which a mount point refuses)
+        assertThat(sts.getSpec().getTemplate().getSpec().getInitContainers()).isNullOrEmpty();
+        String data = env.get("LEASEHOLD_PG_DATA").getValue();
+        assertThat(pg.getVolumeMounts()).as("a volume holding %s as a subdirectory", data)
+                .anyMatch(m -> data.startsWith(m.getMountPath() + "/") && !data.equals(m.getMountPath()));
         assertThat(pg.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readiness");
         assertThat(pg.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/liveness");
         String dockerfile = Files.readString(DIR.resolve("Dockerfile"), StandardCharsets.UTF_8);
