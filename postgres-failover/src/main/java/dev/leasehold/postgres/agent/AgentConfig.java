@@ -40,6 +40,9 @@ import java.util.regex.Pattern;
  *     rather than go asynchronous when fewer are healthy
  * @param failsafe the API-server outage failsafe, when on: a primary whose renews fail keeps its server writable
  *     for as long as every member it knows confirms over HTTP that it will not take over (see {@link Failsafe})
+ * @param localDataDirs the data directories of other members that are on this machine (a demo or a test on one
+ *     host), by member name: without {@code pg_basebackup}, a clone from such a member is a file copy under the
+ *     low-level backup API; empty (the default, and always in Kubernetes): clones need {@code pg_basebackup}
  * @param bootstrap how the first member makes the cluster when there is no data anywhere and the Lease records no
  *     cluster ({@code initdb} arguments, postgresql.conf settings, the addresses pg_hba lets in)
  */
@@ -48,7 +51,8 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         DecisionRules rules, Duration fenceTimeout, Duration loopInterval, Duration statusInterval,
         Duration probeTimeout, Duration operationTimeout, boolean noFailover, int priority, RoleLabels roleLabels,
         int httpPort, Optional<java.nio.file.Path> switchoverTokenFile, Duration switchoverTimeout,
-        Optional<Synchronous> synchronous, Optional<Failsafe> failsafe, Bootstrap.Settings bootstrap) {
+        Optional<Synchronous> synchronous, Optional<Failsafe> failsafe,
+        java.util.Map<String, java.nio.file.Path> localDataDirs, Bootstrap.Settings bootstrap) {
 
     /**
      * Synchronous mode's settings.
@@ -122,6 +126,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         private Duration failsafeWindow;
         private Duration failsafeTimeout;
         private Duration failsafeLimit;
+        private final java.util.Map<String, java.nio.file.Path> localDataDirs = new java.util.TreeMap<>();
         private Bootstrap.Settings bootstrap = Bootstrap.Settings.defaults();
 
         private Builder() {
@@ -161,6 +166,15 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         public Builder failsafeWindow(Duration v) { failsafeWindow = v; return this; }
         public Builder failsafeTimeout(Duration v) { failsafeTimeout = v; return this; }
         public Builder failsafeLimit(Duration v) { failsafeLimit = v; return this; }
+        /** Another member's data directory on this machine (see {@link AgentConfig#localDataDirs()}). */
+        public Builder localDataDir(String memberName, java.nio.file.Path dir) {
+            require(memberName != null && DNS_LABEL.matcher(memberName).matches(), "localDataDirs", memberName,
+                    "must name a member (a DNS-1123 label)");
+            require(dir != null && dir.isAbsolute(), "localDataDirs", memberName + "=" + dir,
+                    "must be an absolute path");
+            localDataDirs.put(memberName, dir);
+            return this;
+        }
         public Builder bootstrap(Bootstrap.Settings v) { bootstrap = v; return this; }
 
         public AgentConfig build() {
@@ -246,7 +260,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                     maxClockDrift, rules, fenceTimeout, loopInterval, statusInterval, probeTimeout, operationTimeout,
                     noFailover, priority, roleLabels, httpPort, Optional.ofNullable(switchoverTokenFile),
                     switchoverTimeout, synchronousMode ? Optional.of(new Synchronous(synchronousCount,
-                    synchronousStrict)) : Optional.empty(), safe, bootstrap);
+                    synchronousStrict)) : Optional.empty(), safe, java.util.Map.copyOf(localDataDirs), bootstrap);
         }
 
         private static void positive(String name, Duration value) {

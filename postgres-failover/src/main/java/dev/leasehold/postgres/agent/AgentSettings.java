@@ -43,7 +43,7 @@ public final class AgentSettings {
             "LEASEHOLD_SWITCHOVER_TIMEOUT", "LEASEHOLD_SYNCHRONOUS_MODE", "LEASEHOLD_SYNCHRONOUS_COUNT",
             "LEASEHOLD_SYNCHRONOUS_STRICT", "LEASEHOLD_FAILSAFE", "LEASEHOLD_FAILSAFE_WINDOW",
             "LEASEHOLD_FAILSAFE_TIMEOUT", "LEASEHOLD_FAILSAFE_LIMIT", "LEASEHOLD_INITDB_ARGS",
-            "LEASEHOLD_INITDB_SETTINGS", "LEASEHOLD_INITDB_ALLOW_FROM");
+            "LEASEHOLD_INITDB_SETTINGS", "LEASEHOLD_INITDB_ALLOW_FROM", "LEASEHOLD_LOCAL_DATA_DIRS");
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Path SERVICE_ACCOUNT_NAMESPACE =
@@ -175,6 +175,7 @@ public final class AgentSettings {
         duration("LEASEHOLD_FAILSAFE_WINDOW").ifPresent(b::failsafeWindow);
         duration("LEASEHOLD_FAILSAFE_TIMEOUT").ifPresent(b::failsafeTimeout);
         duration("LEASEHOLD_FAILSAFE_LIMIT").ifPresent(b::failsafeLimit);
+        get("LEASEHOLD_LOCAL_DATA_DIRS").ifPresent(v -> localDataDirs(b, v));
         get("LEASEHOLD_SYNCHRONOUS_STRICT").ifPresent(v -> b.synchronousStrict(bool("LEASEHOLD_SYNCHRONOUS_STRICT",
                 v)));
         b.bootstrap(bootstrap());
@@ -237,6 +238,26 @@ public final class AgentSettings {
         }
         return get("LEASEHOLD_" + who + "_PASSWORD").orElseThrow(() -> new IllegalArgumentException(
                 fileSetting + " (or LEASEHOLD_" + who + "_PASSWORD in the environment) is required"));
+    }
+
+    /** {@code LEASEHOLD_LOCAL_DATA_DIRS}: {@code member=/absolute/path} pairs, comma-separated. */
+    private static void localDataDirs(AgentConfig.Builder b, String value) {
+        for (String pair : value.split(",")) {
+            String p = pair.trim();
+            int eq = p.indexOf('=');
+            if (p.isEmpty()) {
+                continue;
+            }
+            if (eq <= 0) {
+                throw new IllegalArgumentException("LEASEHOLD_LOCAL_DATA_DIRS = " + value + ": \"" + p
+                        + "\" is not member=/absolute/path");
+            }
+            try {
+                b.localDataDir(p.substring(0, eq).trim(), Path.of(p.substring(eq + 1).trim()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("LEASEHOLD_LOCAL_DATA_DIRS = " + value + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     private Optional<Duration> duration(String name) {

@@ -68,6 +68,10 @@ final class Following {
                 .passfile(c.passfile()).logFile(c.logFile()).connectTimeout(c.connectTimeout())
                 .statementTimeout(c.statementTimeout());
         c.osUser().ifPresent(b::osUser);
+        java.nio.file.Path local = config.localDataDirs().get(member.name());
+        if (local != null) {
+            b.dataDir(local); // on this machine: a clone may copy it when pg_basebackup is missing
+        }
         return b.build();
     }
 }

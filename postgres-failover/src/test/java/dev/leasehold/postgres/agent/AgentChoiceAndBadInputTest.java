@@ -84,9 +84,6 @@ class AgentChoiceAndBadInputTest {
     @Test
     void aMemberWhoseDataWasWipedIsClonedFromThePrimaryAndStreams() throws Exception {
         try (AgentFixture f = new AgentFixture(3)) {
-            org.junit.jupiter.api.Assumptions.assumeTrue(f.pg.binaries().has("pg_basebackup"),
-                    "cloning from another member needs pg_basebackup, which " + f.pg.binaries().description()
-                            + " lacks");
             f.startAll();
             int p = AgentFailoverTest.awaitPrimary(f, -1);
             int r = (p + 1) % 3;

@@ -68,11 +68,17 @@ final class AgentFixture implements AutoCloseable {
     }
 
     AgentConfig.Builder config(int i) {
-        return tweak.apply(AgentConfig.builder().member(pg.member(i)).client(api.clientVia(proxies[i]))
+        AgentConfig.Builder b = AgentConfig.builder().member(pg.member(i)).client(api.clientVia(proxies[i]))
                 .namespace(NS).cluster(CLUSTER).leaseDuration(LEASE).renewDeadline(Duration.ofSeconds(3))
                 .retryPeriod(Duration.ofSeconds(1)).fenceTimeout(Duration.ofMillis(500))
                 .statusInterval(Duration.ofMillis(500)).probeTimeout(Duration.ofSeconds(1))
-                .operationTimeout(Duration.ofSeconds(30)).httpPort(0));
+                .operationTimeout(Duration.ofSeconds(30)).httpPort(0);
+        for (int j = 0; j < agents.length; j++) { // one machine: clones work without pg_basebackup too
+            if (j != i) {
+                b.localDataDir(pg.member(j).name(), pg.member(j).config().dataDir().orElseThrow());
+            }
+        }
+        return tweak.apply(b);
     }
 
     Agent start(int i) {

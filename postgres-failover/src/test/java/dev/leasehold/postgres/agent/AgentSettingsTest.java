@@ -159,6 +159,20 @@ class AgentSettingsTest {
     }
 
     @Test
+    void localDataDirsAreMemberPathPairsAndABadOneIsNamed() throws Exception {
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_LOCAL_DATA_DIRS", "pg-1=/data/pg-1, pg-2=/data/pg-2");
+        assertThat(AgentSettings.from(env).toConfig(client).localDataDirs())
+                .containsEntry("pg-1", Path.of("/data/pg-1")).containsEntry("pg-2", Path.of("/data/pg-2")).hasSize(2);
+        env.put("LEASEHOLD_LOCAL_DATA_DIRS", "pg-1");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessage("LEASEHOLD_LOCAL_DATA_DIRS = pg-1: \"pg-1\" is not member=/absolute/path");
+        env.put("LEASEHOLD_LOCAL_DATA_DIRS", "pg-1=relative/dir");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessageContaining("pg-1=relative/dir must be an absolute path");
+    }
+
+    @Test
     void settingsAreParsedFromTheFileAndTheEnvironmentWins() throws Exception {
         Path file = dir.resolve("agent.conf");
         Files.writeString(file, "# agent\nLEASEHOLD_LEASE_DURATION=15s\nLEASEHOLD_RENEW_DEADLINE=10s\n"

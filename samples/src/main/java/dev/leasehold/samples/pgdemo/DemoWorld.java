@@ -118,6 +118,14 @@ final class DemoWorld implements AutoCloseable {
             env.put("LEASEHOLD_PG_PORT", Integer.toString(inst.config().port()));
             env.put("LEASEHOLD_PG_DATA", inst.config().dataDir().orElseThrow().toString());
             env.put("LEASEHOLD_HTTP_PORT", Integer.toString(port));
+            // every member is on this machine: a clone or rejoin works without pg_basebackup/pg_rewind too
+            List<String> local = new ArrayList<>();
+            for (int j = 0; j < names.size(); j++) {
+                if (j != i) {
+                    local.add(names.get(j) + "=" + pg.member(j).config().dataDir().orElseThrow().toAbsolutePath());
+                }
+            }
+            env.put("LEASEHOLD_LOCAL_DATA_DIRS", String.join(",", local));
             agents.put(m, new AgentProcess(m, classpath, pg.osUser(), env, dir.resolve("agent-" + m + ".log")));
         }
         members = new Members(names, httpPorts, kube, namespace);

@@ -24,7 +24,7 @@ public final class PgDemo {
     static final Duration RENEW = Duration.ofSeconds(3);
     static final Duration RETRY = Duration.ofSeconds(1);
     private static final Duration WAIT = Duration.ofSeconds(120);
-    /** Rejoining needs pg_rewind or pg_basebackup, which Maven's binaries lack: the demo goes on without it. */
+    /** How long the demo waits for the killed member to rejoin before it says so and goes on. */
     private static final Duration REJOIN_WAIT = Duration.ofSeconds(45);
 
     private final DemoOptions options;
@@ -230,8 +230,7 @@ public final class PgDemo {
                 ms(s.overLease().toNanos()), s.killed());
         out.printf(Locale.ROOT, "  rejoin:      %s%n", s.rejoin().map(d -> s.killed() + " rejoined as a replica "
                 + ms(d.toNanos()) + " after its restart").orElse(s.killed() + " did not rejoin within "
-                + REJOIN_WAIT.toSeconds() + " s (with Maven's PostgreSQL binaries there is no pg_rewind or "
-                + "pg_basebackup to rejoin with; install PostgreSQL or set PG_BIN)"));
+                + REJOIN_WAIT.toSeconds() + " s (its agent's log says which step failed)"));
         out.printf(Locale.ROOT, "  switchover:  %s%n", s.switchover().map(d -> ms(d.toNanos())
                 + " (request to first acknowledged write), " + s.switchoverNote()).orElse(s.switchoverNote()));
         out.printf(Locale.ROOT, "  writes lost: %d of %d acknowledged%s (%s)%n", s.lost(), s.acknowledged(),

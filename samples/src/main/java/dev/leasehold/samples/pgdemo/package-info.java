@@ -8,7 +8,7 @@
  *
  * <p>Limits: the figures are one run's on whatever machine it runs on (the benchmarks in samples measure them
  * properly); with Maven's PostgreSQL binaries (no {@code pg_rewind}, no {@code pg_basebackup}) the killed member
- * cannot rejoin and the demo says so; {@code --kubernetes=real} passes the API URL and a bearer token to the
+ * rejoins by a local copy (the agents know each other's data directories: all run on this machine); {@code --kubernetes=real} passes the API URL and a bearer token to the
  * agents (client-certificate kubeconfigs are not passed on) and has not been run against a real cluster here.
  */
 package dev.leasehold.samples.pgdemo;
