@@ -4,7 +4,6 @@ import dev.leasehold.core.LeaderElector;
 import dev.leasehold.core.spi.LeaderElectionRecord;
 import dev.leasehold.core.spi.LockSnapshot;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * <p>The rules (issue 7, defect 1):
  * <ul>
  *   <li>A record naming this identity is ours only when it carries the term this incarnation won, at the
- *       version it last wrote (or is exactly its acquisition whose answer was lost).</li>
+ *       version it last wrote, or is exactly its acquisition whose answer was lost ({@link Attempt}; only on a
+ *       lock that keeps times to the microsecond or finer).</li>
  *   <li>A released record is free at once only when it releases the term of the holder we last saw (or our
  *       own) and no higher term was seen: anything else may be a restore, not a release.</li>
  *   <li>Every change to a record held by someone else (or unreadable) sets a barrier: a full lease after that
@@ -49,7 +49,8 @@ final class Observation {
     private long changedAtNanos;
     private long highestTerm;
     private long ownTerm = -1;
-    private LeaderElectionRecord attempt;
+    private final Duration timePrecision;
+    private Attempt attempt;
     private long highestTried;
     private String ownVersion = "";
     private boolean seenObject;
@@ -61,8 +62,10 @@ final class Observation {
     private boolean barrier;
     private String reportedVersion = "";
 
-    Observation(String identity, String name, Duration ownLease, Duration releaseDelay, Duration successorGrace) {
+    Observation(String identity, String name, Duration ownLease, Duration releaseDelay, Duration successorGrace,
+            Duration timePrecision) {
         this.identity = identity;
+        this.timePrecision = timePrecision;
         this.name = name;
         this.ownLeaseNanos = ownLease.toNanos();
         this.releaseDelayNanos = releaseDelay.toNanos();
@@ -91,11 +94,11 @@ final class Observation {
     }
 
     /**
-     * An acquisition is about to be sent. Until its answer says otherwise, a record equal to it (holder, term and
-     * acquire time) counts as ours: if the answer is lost, the write may still have landed.
+     * An acquisition is about to be sent at {@code sentAtNanos}. Until its answer says otherwise, a record that is
+     * exactly it counts as ours: if the answer is lost, the write may still have landed.
      */
-    void attempting(LeaderElectionRecord record) {
-        attempt = record;
+    void attempting(LeaderElectionRecord record, long sentAtNanos) {
+        attempt = new Attempt(record, sentAtNanos);
         highestTried = Math.max(highestTried, record.leaderTransitions());
     }
 
@@ -151,8 +154,8 @@ final class Observation {
     /**
      * True when the snapshot is ours to take at once: it names this identity with the term this incarnation won,
      * at the version it last wrote, and no higher term was seen since. Our own old record coming back (a restored
-     * backup, a rolled-back API server) is not; nor is an acquisition whose answer was lost (a second process
-     * with this identity may have written the same record): it is waited out like any other holder's.
+     * backup, a rolled-back API server) is not. An acquisition whose answer was lost is ours only when the record
+     * is exactly it ({@link #landedAttempt()}).
      */
     boolean isOurs(LockSnapshot snapshot) {
         return snapshot != null && snapshot.record()
@@ -176,9 +179,19 @@ final class Observation {
     }
 
     private boolean isAttempt(LeaderElectionRecord r) {
-        return attempt != null && r.leaderTransitions() == attempt.leaderTransitions()
-                && r.acquireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS))
-                        .equals(attempt.acquireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS)));
+        return attempt != null && attempt.isStoredAs(r, timePrecision);
+    }
+
+    /**
+     * The acquisition whose answer was lost, when the lock holds exactly it and no higher term was seen: the write
+     * landed and the term is ours, to lead on while the renew deadline counted from its sending lasts. Null
+     * otherwise, and always on a lock whose times cannot tell it from a twin's. Past that deadline the record is
+     * waited out like any other holder's: by then it may have been overwritten and restored.
+     */
+    Attempt landedAttempt() {
+        Optional<LeaderElectionRecord> record = sane();
+        return record.isPresent() && isAttempt(record.get()) && record.get().leaderTransitions() >= highestTerm
+                ? attempt : null;
     }
 
     /** The holder to report: empty when none is known, unreadable or the lease is out of range. */
