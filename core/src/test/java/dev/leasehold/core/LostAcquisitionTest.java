@@ -118,6 +118,37 @@ class LostAcquisitionTest {
     }
 
     @Test
+    void aLostAcquisitionThatLandsJustBeforeTheNextOneStillLeadsAtOnce() {
+        Candidate a = f.candidate("a");
+        f.run(Duration.ofMillis(100));
+        long[] conflictAt = {0};
+        b(true, lock -> new ForwardingLock(lock) {
+            private Runnable heldBack;
+            private int sent;
+
+            @Override
+            public CompletableFuture<LockSnapshot> update(LockSnapshot expected, LeaderElectionRecord record) {
+                if (!record.isHeldBy("b") || ++sent > 2) {
+                    return super.update(expected, record);
+                }
+                if (sent == 1) { // held up on the way: it lands only when the next one is sent; no answer
+                    heldBack = () -> super.update(expected, record);
+                    return new CompletableFuture<>();
+                }
+                heldBack.run(); // the first lands just ahead of the second, which then conflicts
+                return super.update(expected, record).whenComplete((ok, e) -> conflictAt[0] = f.time.now());
+            }
+        });
+        f.run(Duration.ofMillis(100));
+        releaseToB(a);
+        assertThat(conflictAt[0]).as("b's second acquisition was answered").isPositive();
+        assertThat(starts).as("b led on its first acquisition").isNotEmpty();
+        assertThat(starts.get(0).term()).as("the first acquisition's term").isEqualTo(2);
+        assertThat(starts.get(0).atNanos() - conflictAt[0]).isLessThan(f.retry.toNanos());
+        assertThat(f.store.record()).map(LeaderElectionRecord::holderIdentity).contains("b");
+    }
+
+    @Test
     void aTwinsRecordWithOurIdentityAndTermButAnotherAcquireTimeIsNotTakenForOurs() {
         Candidate a = f.candidate("a");
         f.run(Duration.ofMillis(100));

@@ -327,7 +327,7 @@ public final class ElectionLoop implements LockListener {
             log.debug("{}: {} conflicted: {}", name, done.kind(), cause.getMessage());
             haveRead = false;
             if (done.kind().acquires()) {
-                seen.attemptLost();
+                seen.attemptLost(done.term());
             }
             verify = state == ElectorState.LEADING || leaving.draining();
             leaving.callFailed(done, outcome);

@@ -4,6 +4,8 @@ import dev.leasehold.core.LeaderElector;
 import dev.leasehold.core.spi.LeaderElectionRecord;
 import dev.leasehold.core.spi.LockSnapshot;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,12 @@ final class Observation {
      */
     static final Duration MAX_RECORD_LEASE = Duration.ofSeconds(Integer.MAX_VALUE);
 
+    /**
+     * How many acquisitions with unknown outcomes are remembered. A lost one may land after the next was sent (a
+     * request held up in a busy client or server); the next then conflicts, and the earlier one is still ours.
+     */
+    static final int MAX_PENDING_ATTEMPTS = 4;
+
     private final String identity;
     private final String name;
     private final long ownLeaseNanos;
@@ -50,7 +58,8 @@ final class Observation {
     private long highestTerm;
     private long ownTerm = -1;
     private final Duration timePrecision;
-    private Attempt attempt;
+    /** Acquisitions sent whose answers did not say they failed, oldest first: any may have landed, even late. */
+    private final Deque<Attempt> attempts = new ArrayDeque<>();
     private long highestTried;
     private String ownVersion = "";
     private boolean seenObject;
@@ -98,7 +107,10 @@ final class Observation {
      * exactly it counts as ours: if the answer is lost, the write may still have landed.
      */
     void attempting(LeaderElectionRecord record, long sentAtNanos) {
-        attempt = new Attempt(record, sentAtNanos);
+        attempts.addLast(new Attempt(record, sentAtNanos));
+        if (attempts.size() > MAX_PENDING_ATTEMPTS) {
+            attempts.removeFirst();
+        }
         highestTried = Math.max(highestTried, record.leaderTransitions());
     }
 
@@ -106,12 +118,12 @@ final class Observation {
     void attemptWon(long term) {
         ownTerm = term;
         highestTerm = Math.max(highestTerm, ownTerm);
-        attempt = null;
+        attempts.clear();
     }
 
-    /** The attempt certainly did not land (a conflict). */
-    void attemptLost() {
-        attempt = null;
+    /** The attempt with {@code term} certainly did not land (a conflict); earlier ones still may. */
+    void attemptLost(long term) {
+        attempts.removeIf(a -> a.term() == term);
     }
 
     /** Holds off any acquisition until {@code nanos} (the opt-in initial wait). */
@@ -179,7 +191,16 @@ final class Observation {
     }
 
     private boolean isAttempt(LeaderElectionRecord r) {
-        return attempt != null && attempt.isStoredAs(r, timePrecision);
+        return storedAttempt(r) != null;
+    }
+
+    private Attempt storedAttempt(LeaderElectionRecord r) {
+        for (Attempt a : attempts) {
+            if (a.isStoredAs(r, timePrecision)) {
+                return a;
+            }
+        }
+        return null;
     }
 
     /**
@@ -190,8 +211,8 @@ final class Observation {
      */
     Attempt landedAttempt() {
         Optional<LeaderElectionRecord> record = sane();
-        return record.isPresent() && isAttempt(record.get()) && record.get().leaderTransitions() >= highestTerm
-                ? attempt : null;
+        Attempt landed = record.map(this::storedAttempt).orElse(null);
+        return landed != null && record.get().leaderTransitions() >= highestTerm ? landed : null;
     }
 
     /** The holder to report: empty when none is known, unreadable or the lease is out of range. */
