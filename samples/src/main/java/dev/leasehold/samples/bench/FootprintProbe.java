@@ -66,7 +66,10 @@ public final class FootprintProbe {
         ElectionLog log = new ElectionLog();
         List<Candidate> electors = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            String lease = "footprint-" + library.label() + "-" + i;
+            // Leases of this JVM only: a run before it halted holding Leases with the same identities, and an
+            // elector waits out a lease that names its identity with a term it did not write (a twin's, for all it
+            // knows), which would add a whole lease to every run after the first
+            String lease = "footprint-" + library.label() + "-" + ProcessHandle.current().pid() + "-" + i;
             electors.add(library.candidate(client, lease, "e" + i, timing, true, log));
         }
         long baseLed = startAndSettle(library, electors.subList(0, base), log, timing, settle, stagger);
