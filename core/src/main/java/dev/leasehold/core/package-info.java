@@ -16,7 +16,14 @@
  *   <li><b>Fencing.</b> Every acquisition writes a term one above the highest this candidate ever saw on the
  *       lock, so terms never repeat for an observer that saw them, across deletion and recreation too. A record
  *       naming this identity is this elector's only with the term it won at the version it wrote, so two
- *       processes with the same identity never both lead.</li>
+ *       processes with the same identity do not both lead (one limit below).</li>
+ *   <li><b>A lost answer does not cost a lease.</b> When an acquisition's answer is lost (a timeout, a connection
+ *       reset after the request went out, a 5xx after the write) and the record read back is exactly the one it
+ *       sent (holder, term, acquire and renew times), the elector leads on it at once, valid from when the write
+ *       was sent. Only on a lock that keeps times to the microsecond or finer
+ *       ({@link dev.leasehold.core.spi.ResourceLock#timePrecision()}: the Lease lock); on the annotation locks
+ *       (whole seconds) and a {@link dev.leasehold.core.spi.MultiLock} such a record is waited out like any
+ *       other holder's.</li>
  *   <li><b>Callbacks.</b> Started-leading only after the winning write; exactly one stopped-leading per
  *       started-leading, in the order the state machine produced them whatever thread closes; never on the
  *       scheduler thread; {@code lost()} completes outside the callback queue.</li>
@@ -30,6 +37,10 @@
  *   <li>A process that is paused (GC, SIGSTOP, VM freeze) may resume leader-only work after its term ended;
  *       check {@link dev.leasehold.core.Leadership#isValid()} and pass the term downstream where that matters.</li>
  *   <li>Liveness needs the lock's API server: while nobody can write, nobody leads.</li>
+ *   <li>Two processes with the same identity (twins) are told apart by the acquire time each writes. If a twin's
+ *       acquisition lands with the same term in the same microsecond as ours, and the answer to ours (a conflict)
+ *       is lost, both take the record for their own and both lead until one of them stops. Give every process its
+ *       own identity (the pod name, not the Deployment's).</li>
  *   <li>The one case no elector can protect: a candidate that never saw the old record. A process starting
  *       fresh (or cut off from the API server throughout) after the lock was deleted or restored from a backup
  *       cannot know that an old leader, itself cut off, still holds a valid term; it may lead at once, and with

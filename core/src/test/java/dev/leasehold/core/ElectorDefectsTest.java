@@ -260,6 +260,51 @@ class ElectorDefectsTest {
         assertThat(b.leadership.term()).isEqualTo(2);
     }
 
+    /**
+     * Found by the simulation (seed 3704 of a 6,000-schedule run): a leader whose term ended at its renew deadline
+     * and that was then closed released the lock while its stopped-leading still ran, so the next leader started
+     * before the old one had stopped working.
+     */
+    @Test
+    void defect6_aLeaderClosedAfterItsRenewDeadlineReleasesOnlyAfterStoppedLeadingReturns() {
+        f.lease = Duration.ofSeconds(10);
+        List<Runnable> parked = new ArrayList<>();
+        AtomicBoolean writesHang = new AtomicBoolean();
+        Candidate a = f.candidate("a", true, b -> b.callbackExecutor(parked::add).lock(new ForwardingLock(
+                new InMemoryLock(f.store, "a", new Faults().latency(Duration.ofMillis(1), Duration.ofMillis(1)),
+                        f.time, new Random(3))) {
+            @Override
+            public CompletableFuture<LockSnapshot> update(LockSnapshot expected, LeaderElectionRecord r) {
+                return writesHang.get() ? new CompletableFuture<>() : super.update(expected, r);
+            }
+        }));
+        f.run(Duration.ofMillis(100));
+        runAll(parked);
+        Candidate b = f.candidate("b");
+        f.run(Duration.ofSeconds(1));
+        writesHang.set(true);
+        f.run(Duration.ofSeconds(4));
+        assertThat(a.leadership.isValid()).as("the renew deadline passed").isFalse();
+        assertThat(parked).as("stopped-leading is still running").isNotEmpty();
+        a.elector.closeAsync();
+        writesHang.set(false);
+        f.run(Duration.ofSeconds(2));
+        assertThat(f.store.record()).map(LeaderElectionRecord::holderIdentity).as("not released yet").contains("a");
+        assertThat(f.events("b", "started")).isEmpty();
+        List<Long> releasedAt = new ArrayList<>();
+        f.store.addWatcher(snapshot -> snapshot.flatMap(LockSnapshot::record).filter(LeaderElectionRecord::isReleased)
+                .ifPresent(r -> releasedAt.add(f.time.now())));
+        long returnedAt = f.time.now();
+        runAll(parked); // stopped-leading returns
+        f.run(Duration.ofMillis(50));
+        runAll(parked);
+        f.run(Duration.ofMillis(50));
+        assertThat(releasedAt).hasSize(1);
+        assertThat(releasedAt.get(0)).isGreaterThanOrEqualTo(returnedAt);
+        assertThat(f.events("b", "started")).hasSize(1);
+        assertThat(f.events("b", "started").get(0).atNanos()).isGreaterThanOrEqualTo(releasedAt.get(0));
+    }
+
     // ---- defect 8 ----------------------------------------------------------------------------------------------
 
     @Test

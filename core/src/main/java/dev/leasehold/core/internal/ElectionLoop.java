@@ -15,7 +15,6 @@ import dev.leasehold.core.spi.LockListener;
 import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.ResourceLock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -66,7 +65,7 @@ public final class ElectionLoop implements LockListener {
     private int failures;
     private Cancellable stepTimer;
     private Cancellable deadlineTimer;
-    private final List<CompletableFuture<Leadership>> waiters = new ArrayList<>();
+    private final NextTerm waiters;
 
     public ElectionLoop(ElectionConfig config) {
         this.config = config;
@@ -76,12 +75,13 @@ public final class ElectionLoop implements LockListener {
         this.name = lock.describe() + " [" + identity + "]";
         this.outbox = new Outbox(config.callbackExecutor(), name);
         this.reports = new Reports(config, outbox, name);
+        this.waiters = new NextTerm(outbox);
         this.calls = new LockCalls(lock, clock, config.callTimeout(), reports, name, this::onScheduler, this::locked);
         this.leaving = new StepDown(this, config, name);
         this.delays = new Delays(config.retryPeriod(), config.leaseDuration(), config.callTimeout(),
                 config.jitter(), config.random());
         this.seen = new Observation(identity, name, config.leaseDuration(), config.releaseTakeoverDelay(),
-                config.retryPeriod().multipliedBy(2));
+                config.retryPeriod().multipliedBy(2), lock.timePrecision());
     }
 
     // ---- public surface -------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ public final class ElectionLoop implements LockListener {
             } else if (leaving.closing() || state == ElectorState.STOPPED) {
                 next.completeExceptionally(new IllegalStateException(name + " is closed"));
             } else {
-                waiters.add(next);
+                waiters.await(next);
             }
         });
         return next;
@@ -274,6 +274,14 @@ public final class ElectionLoop implements LockListener {
     }
 
     private void follow(long now) {
+        Attempt landed = seen.landedAttempt();
+        if (landed != null && now - (landed.sentAtNanos() + config.renewDeadline().toNanos()) < 0) {
+            seen.attemptWon(landed.term()); // its answer was lost, but the lock holds exactly what it wrote
+            seen.ownVersion(seen.known().version());
+            begin(landed.sentAtNanos(), landed.term(), "acquired; the answer was lost, the write landed");
+            lead(now);
+            return;
+        }
         if (!haveRead || now - nextReadAtNanos >= 0) {
             issue(Kind.READ); // polling, or the periodic re-read that catches a half-open watch
             return;
@@ -300,7 +308,7 @@ public final class ElectionLoop implements LockListener {
                     clock.wallTime(), leaving.releaseSuccessor());
         };
         if (kind.acquires()) {
-            seen.attempting(record); // counted as tried even if its answer is lost
+            seen.attempting(record, clock.nanoTime()); // counted as tried even if its answer is lost
         }
         calls.send(kind, record, seen::known, this::completed);
     }
@@ -319,7 +327,7 @@ public final class ElectionLoop implements LockListener {
             log.debug("{}: {} conflicted: {}", name, done.kind(), cause.getMessage());
             haveRead = false;
             if (done.kind().acquires()) {
-                seen.attemptLost();
+                seen.attemptLost(done.term());
             }
             verify = state == ElectorState.LEADING || leaving.draining();
             leaving.callFailed(done, outcome);
@@ -342,11 +350,7 @@ public final class ElectionLoop implements LockListener {
             renewDueNanos = clock.nanoTime();
         } else {
             observe(snapshot);
-            String holder = record.map(LeaderElectionRecord::holderIdentity).orElse("");
-            String reason = holder.isEmpty() ? "the lock names no holder"
-                    : holder.equals(identity) ? "the lock names this identity with term "
-                            + record.get().leaderTransitions() + ", another process's"
-                    : "the lock now names " + holder;
+            String reason = Reports.lostTo(record, identity);
             if (leaving.draining()) {
                 leaving.drainEnded(reason);
             } else {
@@ -383,23 +387,26 @@ public final class ElectionLoop implements LockListener {
         if (leaving.closing() || clock.nanoTime() - validUntil >= 0) {
             return; // holder now, but closing or too late to lead on this write: release or acquire again
         }
-        long number = done.term();
-        Term acquired = new Term(identity, number, clock, validUntil);
+        begin(done.startNanos(), done.term(), "acquired");
+    }
+
+    /** Leads on an acquisition sent at {@code sentNanos}: the term may have started then, so its validity does. */
+    private void begin(long sentNanos, long number, String reason) {
+        Term acquired = new Term(identity, number, clock, sentNanos + config.renewDeadline().toNanos());
         term = acquired;
-        renewDueNanos = done.startNanos() + config.retryPeriod().toNanos();
+        renewDueNanos = sentNanos + config.retryPeriod().toNanos();
         long now = clock.nanoTime();
         Duration latency = Duration.ofNanos(takeable ? Math.max(0, now - takeableSinceNanos) : 0);
         takeable = false;
-        transition(ElectorState.LEADING, number, "acquired", Cause.ACQUIRED, latency);
+        transition(ElectorState.LEADING, number, reason, Cause.ACQUIRED, latency);
         armDeadline(acquired);
         outbox.callback("started-leading", () -> leaving.startLeading(acquired));
-        List<CompletableFuture<Leadership>> waiting = List.copyOf(waiters);
-        waiters.clear();
-        waiting.forEach(w -> outbox.signal(() -> w.complete(acquired)));
+        waiters.won(acquired);
     }
 
     private void failed(Call done, Throwable cause) {
         failures++;
+        haveRead &= !done.kind().acquires(); // the write may have landed: read before anything else
         if (failures == 2) {
             log.warn("{}: lock calls keep failing ({} in a row), retrying with backoff: {}", name, failures,
                     cause.toString());
@@ -506,10 +513,7 @@ public final class ElectionLoop implements LockListener {
     void quiesce() {
         cancel(stepTimer);
         closeWatch();
-        List<CompletableFuture<Leadership>> waiting = List.copyOf(waiters);
-        waiters.clear();
-        waiting.forEach(w -> outbox.signal(() -> w.completeExceptionally(
-                new IllegalStateException(name + " closed before it led again"))));
+        waiters.closed(name + " closed before it led again");
     }
 
     /** The last step of closing: close the lock, then complete the future after every callback. */

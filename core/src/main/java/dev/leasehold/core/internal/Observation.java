@@ -4,7 +4,8 @@ import dev.leasehold.core.LeaderElector;
 import dev.leasehold.core.spi.LeaderElectionRecord;
 import dev.leasehold.core.spi.LockSnapshot;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * <p>The rules (issue 7, defect 1):
  * <ul>
  *   <li>A record naming this identity is ours only when it carries the term this incarnation won, at the
- *       version it last wrote (or is exactly its acquisition whose answer was lost).</li>
+ *       version it last wrote, or is exactly its acquisition whose answer was lost ({@link Attempt}; only on a
+ *       lock that keeps times to the microsecond or finer).</li>
  *   <li>A released record is free at once only when it releases the term of the holder we last saw (or our
  *       own) and no higher term was seen: anything else may be a restore, not a release.</li>
  *   <li>Every change to a record held by someone else (or unreadable) sets a barrier: a full lease after that
@@ -40,6 +42,12 @@ final class Observation {
      */
     static final Duration MAX_RECORD_LEASE = Duration.ofSeconds(Integer.MAX_VALUE);
 
+    /**
+     * How many acquisitions with unknown outcomes are remembered. A lost one may land after the next was sent (a
+     * request held up in a busy client or server); the next then conflicts, and the earlier one is still ours.
+     */
+    static final int MAX_PENDING_ATTEMPTS = 4;
+
     private final String identity;
     private final String name;
     private final long ownLeaseNanos;
@@ -49,7 +57,9 @@ final class Observation {
     private long changedAtNanos;
     private long highestTerm;
     private long ownTerm = -1;
-    private LeaderElectionRecord attempt;
+    private final Duration timePrecision;
+    /** Acquisitions sent whose answers did not say they failed, oldest first: any may have landed, even late. */
+    private final Deque<Attempt> attempts = new ArrayDeque<>();
     private long highestTried;
     private String ownVersion = "";
     private boolean seenObject;
@@ -61,8 +71,10 @@ final class Observation {
     private boolean barrier;
     private String reportedVersion = "";
 
-    Observation(String identity, String name, Duration ownLease, Duration releaseDelay, Duration successorGrace) {
+    Observation(String identity, String name, Duration ownLease, Duration releaseDelay, Duration successorGrace,
+            Duration timePrecision) {
         this.identity = identity;
+        this.timePrecision = timePrecision;
         this.name = name;
         this.ownLeaseNanos = ownLease.toNanos();
         this.releaseDelayNanos = releaseDelay.toNanos();
@@ -91,11 +103,14 @@ final class Observation {
     }
 
     /**
-     * An acquisition is about to be sent. Until its answer says otherwise, a record equal to it (holder, term and
-     * acquire time) counts as ours: if the answer is lost, the write may still have landed.
+     * An acquisition is about to be sent at {@code sentAtNanos}. Until its answer says otherwise, a record that is
+     * exactly it counts as ours: if the answer is lost, the write may still have landed.
      */
-    void attempting(LeaderElectionRecord record) {
-        attempt = record;
+    void attempting(LeaderElectionRecord record, long sentAtNanos) {
+        attempts.addLast(new Attempt(record, sentAtNanos));
+        if (attempts.size() > MAX_PENDING_ATTEMPTS) {
+            attempts.removeFirst();
+        }
         highestTried = Math.max(highestTried, record.leaderTransitions());
     }
 
@@ -103,12 +118,12 @@ final class Observation {
     void attemptWon(long term) {
         ownTerm = term;
         highestTerm = Math.max(highestTerm, ownTerm);
-        attempt = null;
+        attempts.clear();
     }
 
-    /** The attempt certainly did not land (a conflict). */
-    void attemptLost() {
-        attempt = null;
+    /** The attempt with {@code term} certainly did not land (a conflict); earlier ones still may. */
+    void attemptLost(long term) {
+        attempts.removeIf(a -> a.term() == term);
     }
 
     /** Holds off any acquisition until {@code nanos} (the opt-in initial wait). */
@@ -151,8 +166,8 @@ final class Observation {
     /**
      * True when the snapshot is ours to take at once: it names this identity with the term this incarnation won,
      * at the version it last wrote, and no higher term was seen since. Our own old record coming back (a restored
-     * backup, a rolled-back API server) is not; nor is an acquisition whose answer was lost (a second process
-     * with this identity may have written the same record): it is waited out like any other holder's.
+     * backup, a rolled-back API server) is not. An acquisition whose answer was lost is ours only when the record
+     * is exactly it ({@link #landedAttempt()}).
      */
     boolean isOurs(LockSnapshot snapshot) {
         return snapshot != null && snapshot.record()
@@ -176,9 +191,28 @@ final class Observation {
     }
 
     private boolean isAttempt(LeaderElectionRecord r) {
-        return attempt != null && r.leaderTransitions() == attempt.leaderTransitions()
-                && r.acquireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS))
-                        .equals(attempt.acquireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS)));
+        return storedAttempt(r) != null;
+    }
+
+    private Attempt storedAttempt(LeaderElectionRecord r) {
+        for (Attempt a : attempts) {
+            if (a.isStoredAs(r, timePrecision)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The acquisition whose answer was lost, when the lock holds exactly it and no higher term was seen: the write
+     * landed and the term is ours, to lead on while the renew deadline counted from its sending lasts. Null
+     * otherwise, and always on a lock whose times cannot tell it from a twin's. Past that deadline the record is
+     * waited out like any other holder's: by then it may have been overwritten and restored.
+     */
+    Attempt landedAttempt() {
+        Optional<LeaderElectionRecord> record = sane();
+        Attempt landed = record.map(this::storedAttempt).orElse(null);
+        return landed != null && record.get().leaderTransitions() >= highestTerm ? landed : null;
     }
 
     /** The holder to report: empty when none is known, unreadable or the lease is out of range. */

@@ -6,7 +6,9 @@ import dev.leasehold.core.ElectorState;
 import dev.leasehold.core.LeaderElector;
 import dev.leasehold.core.LockCall;
 import dev.leasehold.core.StateChange;
+import dev.leasehold.core.spi.LeaderElectionRecord;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +46,15 @@ final class Reports {
                     cause, takeoverLatency);
             outbox.callback("listener", () -> listener.onTransition(change));
         });
+    }
+
+    /** Why a leader that read {@code record} lost its term. */
+    static String lostTo(Optional<LeaderElectionRecord> record, String identity) {
+        String holder = record.map(LeaderElectionRecord::holderIdentity).orElse("");
+        return holder.isEmpty() ? "the lock names no holder"
+                : holder.equals(identity) ? "the lock names this identity with term "
+                        + record.get().leaderTransitions() + ", another process's"
+                : "the lock now names " + holder;
     }
 
     void lockCall(LockCall.Kind kind, LockCall.Outcome outcome, long startNanos, long term) {

@@ -81,6 +81,10 @@ final class StepDown {
         if (afterResign) {
             return;
         }
+        if (loop.term() != null) {
+            // a term that ended by its renew deadline may still be in stopped-leading: release only after it
+            awaitStopped();
+        }
         LockCalls calls = loop.calls();
         if (!calls.busy() || !calls.inFlight().acquires()) {
             calls.abandon();
@@ -158,9 +162,15 @@ final class StepDown {
         cancel(drainTimer);
         drainTimer = clock.schedule(() -> loop.locked(() -> drainOver("closeDrainTimeout "
                 + config.closeDrainTimeout() + " passed")), config.closeDrainTimeout());
+        awaitStopped();
+        return ended;
+    }
+
+    /** Holds the release until every callback queued so far (stopped-leading among them) has returned. */
+    private void awaitStopped() {
+        awaitingStopped = true;
         loop.outbox().callback("release", () -> { })
                 .whenComplete((ignored, error) -> loop.onScheduler(this::stoppedReturned));
-        return ended;
     }
 
     private void drainOver(String reason) {

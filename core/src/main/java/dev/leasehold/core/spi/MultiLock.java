@@ -98,6 +98,21 @@ public final class MultiLock implements ResourceLock {
         return p.compareTo(s) >= 0 ? p : s;
     }
 
+    /**
+     * One second at the finest, whatever the two locks keep: a combined record whose holders agree carries the
+     * primary's times, so it can look exactly like this candidate's acquisition while the secondary holds a
+     * twin's (a second process with the same identity, on the secondary alone). An acquisition through a
+     * multi-lock whose answer was lost is therefore waited out, as on a lock keeping whole seconds.
+     */
+    @Override
+    public Duration timePrecision() {
+        Duration coarsest = Duration.ofSeconds(1);
+        for (Duration d : new Duration[] {primary.timePrecision(), secondary.timePrecision()}) {
+            coarsest = d != null && d.compareTo(coarsest) > 0 ? d : coarsest;
+        }
+        return coarsest;
+    }
+
     @Override
     public CompletableFuture<Optional<LockSnapshot>> get() {
         return primary.get().thenCombine(secondary.get(), this::combine);

@@ -39,6 +39,22 @@ public interface ResourceLock extends AutoCloseable {
     }
 
     /**
+     * The finest resolution at which this lock keeps a record's acquire and renew times: a record read back
+     * carries the times it was written with, truncated to this. Kubernetes' {@code MicroTime} (the Lease lock)
+     * keeps microseconds; client-go's annotation record keeps whole seconds.
+     *
+     * <p>The elector uses it to recognise its own acquisition whose answer was lost (a timeout, a connection reset
+     * after the request went out, a 5xx after the write): when the record it reads back is exactly the one it sent
+     * (holder, term, and acquire and renew times at this precision), it leads at once on it. Only a precision of
+     * one microsecond or finer tells two attempts apart well enough for that; with a coarser one (the default, one
+     * second, safe for a lock that does not say) such a record is waited out like any other holder's, because a
+     * second process with the same identity may have written an identical one in the same second.
+     */
+    default java.time.Duration timePrecision() {
+        return java.time.Duration.ofSeconds(1);
+    }
+
+    /**
      * The longest one call of this lock may take, when the lock bounds its calls itself. The elector's builder
      * rejects a lock whose call timeout exceeds the elector's own: the elector would abandon such a call while
      * it keeps running. Empty (the default) when the lock has no bound of its own.

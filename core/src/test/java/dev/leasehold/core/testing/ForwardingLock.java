@@ -38,6 +38,11 @@ public class ForwardingLock implements ResourceLock {
     }
 
     @Override
+    public Duration timePrecision() {
+        return inner.timePrecision();
+    }
+
+    @Override
     public CompletableFuture<Optional<LockSnapshot>> get() {
         return inner.get();
     }
@@ -70,6 +75,35 @@ public class ForwardingLock implements ResourceLock {
                 return Optional.empty();
             }
         };
+    }
+
+    /**
+     * The same lock keeping acquire and renew times only to {@code unit} and saying so, as Kubernetes keeps
+     * {@code MicroTime} (a Lease) to microseconds and client-go's annotation record to whole seconds.
+     */
+    public static ResourceLock keepingTimesTo(ResourceLock inner, java.time.temporal.ChronoUnit unit) {
+        return new ForwardingLock(inner) {
+            @Override
+            public Duration timePrecision() {
+                return unit.getDuration();
+            }
+
+            @Override
+            public CompletableFuture<LockSnapshot> create(LeaderElectionRecord record) {
+                return super.create(truncated(record, unit));
+            }
+
+            @Override
+            public CompletableFuture<LockSnapshot> update(LockSnapshot expected, LeaderElectionRecord record) {
+                return super.update(expected, truncated(record, unit));
+            }
+        };
+    }
+
+    private static LeaderElectionRecord truncated(LeaderElectionRecord r, java.time.temporal.ChronoUnit unit) {
+        return new LeaderElectionRecord(r.holderIdentity(), r.leaseDuration(),
+                r.acquireTime().map(t -> t.truncatedTo(unit)), r.renewTime().map(t -> t.truncatedTo(unit)),
+                r.leaderTransitions(), r.preferredHolder());
     }
 
     /** The same lock storing whole seconds only, as Kubernetes does. */

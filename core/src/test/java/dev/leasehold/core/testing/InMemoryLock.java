@@ -64,6 +64,12 @@ public final class InMemoryLock implements ResourceLock {
         return "InMemoryLock " + store.name();
     }
 
+    /** The store keeps records as written: times to the nanosecond. */
+    @Override
+    public Duration timePrecision() {
+        return Duration.ofNanos(1);
+    }
+
     @Override
     public CompletableFuture<Optional<LockSnapshot>> get() {
         return call(store::get);

@@ -75,21 +75,31 @@ public final class VirtualScheduler {
      * when its local time reaches their target.
      */
     public Clock clock(double rate, long offsetNanos) {
-        return new Clock(rate, offsetNanos);
+        return clock(rate, offsetNanos, 0);
+    }
+
+    /**
+     * As {@link #clock(double, long)}, on a machine whose wall clock is {@code wallOffsetNanos} off the true time,
+     * as no two machines' wall clocks agree to the nanosecond. Wall time only goes into the records written.
+     */
+    public Clock clock(double rate, long offsetNanos, long wallOffsetNanos) {
+        return new Clock(rate, offsetNanos, wallOffsetNanos);
     }
 
     /** One candidate's view of time; {@link #kill()} stops everything it scheduled, as a crash would. */
     public final class Clock implements ElectionScheduler {
         private final double rate;
         private final long offset;
+        private final long wallOffset;
         private boolean dead;
 
-        private Clock(double rate, long offset) {
+        private Clock(double rate, long offset, long wallOffset) {
             if (rate <= 0) {
                 throw new IllegalArgumentException("rate must be positive, was " + rate);
             }
             this.rate = rate;
             this.offset = offset;
+            this.wallOffset = wallOffset;
         }
 
         @Override
@@ -99,7 +109,7 @@ public final class VirtualScheduler {
 
         @Override
         public Instant wallTime() {
-            return EPOCH.plusNanos(now);
+            return EPOCH.plusNanos(now + wallOffset);
         }
 
         @Override

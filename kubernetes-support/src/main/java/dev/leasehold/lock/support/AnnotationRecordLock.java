@@ -21,6 +21,16 @@ public abstract class AnnotationRecordLock<T extends HasMetadata> extends Kubern
         super(settings, type, kind);
     }
 
+    /**
+     * Whole seconds: a held record's times are written in client-go's format, RFC 3339 without a fraction. Two
+     * acquisitions in the same second look alike, so the elector never takes a record of its identity whose
+     * answer was lost for its own on this lock: it waits it out like any other holder's.
+     */
+    @Override
+    public final java.time.Duration timePrecision() {
+        return java.time.Duration.ofSeconds(1);
+    }
+
     /** A deep copy of {@code object}. */
     protected abstract T copy(T object);
 

@@ -34,7 +34,13 @@ public final class FaultProxy implements AutoCloseable {
          * Forward everything, except that watches go silent: a watch request is forwarded and the server's answer
          * never comes back, the connection staying open (a half-open watch behind a broken load balancer).
          */
-        SILENT_WATCHES
+        SILENT_WATCHES,
+        /**
+         * Forward everything, except that the answer to a write (PUT, POST, PATCH) never comes back: the write
+         * reaches the server and may land, and the client hears nothing. Nothing more comes back on that
+         * connection, in any mode; leaving this mode cuts it, so the client then sees a reset.
+         */
+        LOSE_WRITE_ANSWERS
     }
 
     private volatile String targetHost;
@@ -91,8 +97,8 @@ public final class FaultProxy implements AutoCloseable {
     public void mode(Mode newMode) {
         Mode old = mode;
         mode = newMode;
-        // silencing watches keeps the connections: the watches already established go quiet, half-open
-        if (old != newMode && newMode != Mode.SILENT_WATCHES) {
+        // silencing watches or losing write answers keeps the connections: they carry on under the new mode
+        if (old != newMode && newMode != Mode.SILENT_WATCHES && newMode != Mode.LOSE_WRITE_ANSWERS) {
             cutConnections();
         }
     }
@@ -137,8 +143,9 @@ public final class FaultProxy implements AutoCloseable {
             Socket upstream = new Socket(targetHost, targetPort);
             open.add(upstream);
             java.util.concurrent.atomic.AtomicBoolean watch = new java.util.concurrent.atomic.AtomicBoolean();
-            daemon("fault-proxy-up", () -> pump(client, upstream, watch, true)).start();
-            pump(upstream, client, watch, false);
+            java.util.concurrent.atomic.AtomicBoolean lost = new java.util.concurrent.atomic.AtomicBoolean();
+            daemon("fault-proxy-up", () -> pump(client, upstream, watch, lost, true)).start();
+            pump(upstream, client, watch, lost, false);
         } catch (IOException e) {
             closeQuietly(client);
         }
@@ -146,9 +153,11 @@ public final class FaultProxy implements AutoCloseable {
 
     /**
      * Copies {@code from} to {@code to}. Requests go client to server ({@code request}); a connection whose
-     * request asks for a watch is marked, and in {@link Mode#SILENT_WATCHES} nothing comes back on it.
+     * request asks for a watch is marked, and in {@link Mode#SILENT_WATCHES} nothing comes back on it; one that
+     * carries a write in {@link Mode#LOSE_WRITE_ANSWERS} is marked {@code lost}, and nothing comes back on it.
      */
-    private void pump(Socket from, Socket to, java.util.concurrent.atomic.AtomicBoolean watch, boolean request) {
+    private void pump(Socket from, Socket to, java.util.concurrent.atomic.AtomicBoolean watch,
+            java.util.concurrent.atomic.AtomicBoolean lost, boolean request) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int read;
@@ -157,7 +166,14 @@ public final class FaultProxy implements AutoCloseable {
                     watch.set(true);
                 }
                 Mode now = mode;
-                if (now == Mode.PASS || (now == Mode.SILENT_WATCHES && (request || !watch.get()))) {
+                if (request && now == Mode.LOSE_WRITE_ANSWERS && isWrite(buffer, read)) {
+                    faulted.add(new String(buffer, 0, Math.min(read, 200), StandardCharsets.ISO_8859_1)
+                            .split("\r\n", 2)[0]);
+                    lost.set(true);
+                }
+                boolean forward = request || !lost.get();
+                if (forward && (now == Mode.PASS || now == Mode.LOSE_WRITE_ANSWERS
+                        || (now == Mode.SILENT_WATCHES && (request || !watch.get())))) {
                     out.write(buffer, 0, read);
                     out.flush();
                 }
@@ -168,6 +184,11 @@ public final class FaultProxy implements AutoCloseable {
             closeQuietly(from);
             closeQuietly(to);
         }
+    }
+
+    private static boolean isWrite(byte[] buffer, int read) {
+        String head = new String(buffer, 0, Math.min(read, 8), StandardCharsets.ISO_8859_1);
+        return head.startsWith("PUT ") || head.startsWith("POST ") || head.startsWith("PATCH ");
     }
 
     private void answer(Socket client, int code, String text, String reason) throws IOException {

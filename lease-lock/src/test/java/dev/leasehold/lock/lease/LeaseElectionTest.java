@@ -16,6 +16,12 @@ class LeaseElectionTest extends KubernetesElectionContract {
         return LeaseLock.builder();
     }
 
+    /** A Lease keeps its times as {@code MicroTime}. */
+    @Override
+    protected boolean recognisesALostAcquisition() {
+        return true;
+    }
+
     @Override
     protected void writeUnreadableRecord(KubernetesClient client) {
         client.resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()

@@ -71,6 +71,11 @@ final class GatedLock implements ResourceLock {
     }
 
     @Override
+    public Duration timePrecision() {
+        return delegate.timePrecision();
+    }
+
+    @Override
     public Optional<Duration> callTimeout() {
         return delegate.callTimeout();
     }

@@ -66,13 +66,16 @@ public final class FootprintProbe {
         ElectionLog log = new ElectionLog();
         List<Candidate> electors = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            String lease = "footprint-" + library.label() + "-" + i;
+            // Leases of this JVM only: a run before it halted holding Leases with the same identities, and an
+            // elector waits out a lease that names its identity with a term it did not write (a twin's, for all it
+            // knows), which would add a whole lease to every run after the first
+            String lease = "footprint-" + library.label() + "-" + ProcessHandle.current().pid() + "-" + i;
             electors.add(library.candidate(client, lease, "e" + i, timing, true, log));
         }
-        startAndSettle(library, electors.subList(0, base), log, timing, settle, stagger);
+        long baseLed = startAndSettle(library, electors.subList(0, base), log, timing, settle, stagger);
         long threads1 = threads();
         long heap1 = heapAfterGc();
-        startAndSettle(library, electors.subList(base, n), log, timing, settle, stagger);
+        long addedLed = startAndSettle(library, electors.subList(base, n), log, timing, settle, stagger);
         long threads2 = threads();
         System.out.println("# footprint " + library.label() + " live threads by name: " + threadNames());
         long heap2 = heapAfterGc();
@@ -82,14 +85,18 @@ public final class FootprintProbe {
                 .put("threads_per_elector_incl_fixed",
                         String.format(Locale.ROOT, "%.3f", (threads2 - threads0) / (double) n))
                 .put("heap_kb_per_elector_incl_fixed", Stats.ms((heap2 - heap0) / 1024.0 / n))
+                .put("all_lead_after_ms", addedLed).put("base_all_lead_after_ms", baseLed)
                 .put("threads_before", threads0).put("threads_at_base", threads1).put("threads_after", threads2)
                 .put("heap_kb_before", heap0 / 1024).put("heap_kb_at_base", heap1 / 1024)
                 .put("heap_kb_after", heap2 / 1024)
                 .put("leading", log.startedCount());
     }
 
-    /** Starts the electors spread over the stagger, waits until all that were started lead, then the settle. */
-    private static void startAndSettle(Library library, List<Candidate> batch, ElectionLog log, Timing timing,
+    /**
+     * Starts the electors spread over the stagger, waits until all that were started lead, then the settle.
+     * Returns the milliseconds from the first start until all of the batch led.
+     */
+    private static long startAndSettle(Library library, List<Candidate> batch, ElectionLog log, Timing timing,
             Duration settle, Duration stagger) throws InterruptedException {
         long leadingBefore = log.startedCount();
         long started = System.nanoTime();
@@ -110,6 +117,7 @@ public final class FootprintProbe {
             throw new IllegalStateException("only " + log.startedCount() + " of " + expected + " electors led within "
                     + "a minute and a lease");
         }
+        long allLed = (System.nanoTime() - started) / 1_000_000;
         // steady state: every Lease renewed many times, threads made for the start-up burst gone
         long settled = System.nanoTime() + settle.toNanos();
         for (long left = settled - System.nanoTime(); left > 0; left = settled - System.nanoTime()) {
@@ -117,6 +125,7 @@ public final class FootprintProbe {
             System.out.println("# footprint " + library.label() + ": " + log.startedCount() + " of " + expected
                     + " electors have led, " + threads() + " live threads");
         }
+        return allLed;
     }
 
     /** Live threads grouped by name with digits dropped, most numerous first. */

@@ -28,7 +28,7 @@ final class FootprintScenario {
 
     /** The per-elector figures the summary line reports as median and spread over the runs. */
     private static final List<String> SUMMARISED = List.of("threads_per_elector", "heap_kb_per_elector",
-            "threads_per_elector_incl_fixed", "heap_kb_per_elector_incl_fixed");
+            "threads_per_elector_incl_fixed", "heap_kb_per_elector_incl_fixed", "all_lead_after_ms");
 
     /**
      * Runs {@code footprint.runs} child JVMs per library, one after the other and alternating between the
@@ -64,8 +64,12 @@ final class FootprintScenario {
             return line.put("error", "every_run_failed");
         }
         for (String figure : SUMMARISED) {
-            List<Double> values = good.stream().map(r -> Double.parseDouble(r.get(figure))).sorted().toList();
-            String format = figure.startsWith("threads") ? "%.3f" : "%.1f";
+            List<Double> values = good.stream().filter(r -> r.containsKey(figure))
+                    .map(r -> Double.parseDouble(r.get(figure))).sorted().toList();
+            if (values.isEmpty()) {
+                continue; // a figure older runs did not print
+            }
+            String format = figure.startsWith("threads") ? "%.3f" : figure.endsWith("_ms") ? "%.0f" : "%.1f";
             line.put(figure, String.format(Locale.ROOT, format, median(values)))
                     .put(figure + "_range", String.format(Locale.ROOT, format + ".." + format, values.get(0),
                             values.get(values.size() - 1)));

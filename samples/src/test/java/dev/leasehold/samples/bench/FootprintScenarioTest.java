@@ -27,6 +27,18 @@ class FootprintScenarioTest {
     }
 
     @Test
+    void theSummaryGivesTheMedianTimeUntilAllLedWhereTheRunsPrintedIt() {
+        BenchOptions options = BenchOptions.parse("footprint.runs=3");
+        Map<String, String> slow = new java.util.HashMap<>(run("0.050", "9.0"));
+        slow.put("all_lead_after_ms", "18012");
+        Map<String, String> fast = new java.util.HashMap<>(run("0.050", "9.0"));
+        fast.put("all_lead_after_ms", "2210");
+        String line = FootprintScenario.summary(options, Library.LEASEHOLD, List.of(slow, fast,
+                run("0.050", "9.0"))).toString();
+        assertThat(line).contains(" all_lead_after_ms=10111 all_lead_after_ms_range=2210..18012 ");
+    }
+
+    @Test
     void aSummaryOfOnlyFailedRunsSaysSo() {
         BenchOptions options = BenchOptions.parse();
         assertThat(FootprintScenario.summary(options, Library.FABRIC8, List.of(Map.of("error", "x"))).toString())
