@@ -1,65 +1,21 @@
 package dev.leasehold.lock.lease;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
-import dev.leasehold.lock.support.Fleet;
-import dev.leasehold.lock.support.MockApiBase;
-import io.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
-import io.kubernetes.client.extended.leaderelection.LeaderElector;
+import dev.leasehold.core.spi.ResourceLock;
+import dev.leasehold.lock.support.ClientJavaReleaseHandoverContract;
+import io.kubernetes.client.extended.leaderelection.Lock;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.util.ClientBuilder;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
 
-/**
- * A Leasehold release as kubernetes-client/java 24's elector reads it. That elector takes only a null holder (or
- * null times) as free and otherwise waits a whole lease duration of its own after it saw the record change; so a
- * release that named an empty holder made it wait a lease. The release names no holder now.
- */
-class ReleaseHandoverTest extends MockApiBase {
+/** A Lease release as kubernetes-client/java 24's Lease elector reads it: the release names no holder now. */
+class ReleaseHandoverTest extends ClientJavaReleaseHandoverContract {
 
-    /** kubernetes-client/java's timings: a lease long enough that waiting it out cannot pass for a handover. */
-    private static final Duration JAVA_LEASE = Duration.ofSeconds(20);
+    @Override
+    protected ResourceLock ourLock(String identity) {
+        return LeaseLock.builder().client(client).namespace(NAMESPACE).name(NAME).identity(identity).build();
+    }
 
-    @Test
-    void aReleaseIsTakenOverByKubernetesClientJavaWithoutWaitingOutItsLease() throws Exception {
-        Fleet.Leasehold ours = fleet.leasehold(LeaseLock.builder().client(client).namespace(NAMESPACE).name(NAME)
-                .identity("leasehold-1").build());
-        await().atMost(Duration.ofSeconds(10)).until(ours::leading);
-
-        ApiClient apiClient = new ClientBuilder().setBasePath(client.getMasterUrl().toString().replaceAll("/$", ""))
-                .build();
-        List<String> leadersSeen = new CopyOnWriteArrayList<>();
-        AtomicLong startedAt = new AtomicLong();
-        AtomicLong stoppedAt = new AtomicLong();
-        LeaderElector theirs = new LeaderElector(new LeaderElectionConfig(
-                new io.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock(NAMESPACE, NAME, "java-1",
-                        apiClient),
-                JAVA_LEASE, Duration.ofSeconds(15), Duration.ofSeconds(1)));
-        Thread runner = new Thread(() -> theirs.run(() -> startedAt.set(System.nanoTime()),
-                () -> stoppedAt.set(System.nanoTime()), leadersSeen::add), "client-java-elector");
-        runner.setDaemon(true);
-        runner.start();
-        try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> leadersSeen.contains("leasehold-1"));
-            // it saw the record change just now: without a release it reads as free, it would wait 20 s from here
-            Thread.sleep(Fleet.RETRY.multipliedBy(2).toMillis());
-            assertThat(startedAt.get()).as("kubernetes-client/java started while Leasehold led").isZero();
-
-            ours.stop();
-            long released = System.nanoTime();
-            await().atMost(JAVA_LEASE.minusSeconds(5)).until(() -> startedAt.get() != 0);
-
-            assertThat(startedAt.get()).isGreaterThan(ours.stoppedAt());
-            assertThat(Duration.ofNanos(startedAt.get() - released)).isLessThan(JAVA_LEASE.minusSeconds(5));
-            assertThat(leadersSeen).contains("java-1");
-        } finally {
-            theirs.close();
-            runner.join(10_000);
-        }
+    @Override
+    protected Lock theirLock(String identity, ApiClient apiClient) {
+        return new io.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock(NAMESPACE, NAME, identity,
+                apiClient);
     }
 }
