@@ -7,8 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -192,7 +190,7 @@ final class Failsafe {
             return Optional.empty();
         }
         try {
-            String t = Files.readString(tokenFile.get(), StandardCharsets.UTF_8).trim();
+            String t = SwitchoverEndpoint.readToken(tokenFile.get());
             return t.isEmpty() ? Optional.empty() : Optional.of(t);
         } catch (IOException e) {
             LOG.warn("{}: switchoverTokenFile = {}: cannot read it for failsafe requests: {}", self, tokenFile.get(),

@@ -83,7 +83,7 @@ final class SwitchoverEndpoint {
         }
         byte[] expected;
         try {
-            expected = Files.readString(tokenFile, StandardCharsets.UTF_8).trim().getBytes(StandardCharsets.UTF_8);
+            expected = readToken(tokenFile).getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
             LOG.warn("{}: switchoverTokenFile = {}: cannot read it: {}", member, tokenFile, e.toString());
             answer(x, 500, error("switchoverTokenFile cannot be read on the agent"));
@@ -95,6 +95,11 @@ final class SwitchoverEndpoint {
             return false;
         }
         return true;
+    }
+
+    /** The token in {@code tokenFile}, trimmed; read at each use so that it can be rotated. */
+    static String readToken(Path tokenFile) throws IOException {
+        return Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
     }
 
     private static Optional<String> target(HttpExchange x) throws IOException {

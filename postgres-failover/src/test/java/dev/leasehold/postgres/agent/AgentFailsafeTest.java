@@ -60,6 +60,21 @@ class AgentFailsafeTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
+    private static void allLinks(AgentFixture f, FaultProxy.Mode mode) {
+        for (FaultProxy proxy : f.proxies) {
+            proxy.mode(mode);
+        }
+    }
+
+    /** Polls the split-brain check for {@code d}, asserting no member is the writable primary throughout. */
+    private static void nobodyPromotes(AgentFixture f, Duration d) throws InterruptedException {
+        long end = System.nanoTime() + d.toNanos();
+        while (System.nanoTime() < end) {
+            assertThat(f.primary()).as("nobody promotes without the Lease").isEmpty();
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void theFailsafeEndpointRefusesBadRequestsAndSaysWhyItWillNotPromise(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path dir) throws Exception {
@@ -115,9 +130,7 @@ class AgentFailsafeTest {
             try (WriteProbe load = new WriteProbe(f.pg, f.member(p))) {
                 await().atMost(SETTLE).until(() -> load.acksBy("pg-" + p).size() > 20);
                 long cut = System.nanoTime();
-                for (FaultProxy proxy : f.proxies) {
-                    proxy.mode(FaultProxy.Mode.BLACKHOLE);
-                }
+                allLinks(f, FaultProxy.Mode.BLACKHOLE);
                 LOG.info("all cut with failsafe: API cut");
                 primaryStays(f, p, OUTAGE);
                 assertThat(f.agents[p].leadership()).as("the term itself ended at the renew deadline").isEmpty();
@@ -155,20 +168,14 @@ class AgentFailsafeTest {
                 LOG.info("all cut with failsafe: pg-{} acknowledged {} writes during the {} s outage; longest gap {} ms,"
                         + " {} ms after the cut", p, during.size(), OUTAGE.toSeconds(),
                         gap / 1_000_000, gapAt / 1_000_000);
-                for (FaultProxy proxy : f.proxies) {
-                    proxy.mode(FaultProxy.Mode.PASS);
-                }
+                allLinks(f, FaultProxy.Mode.PASS);
                 long heal = System.nanoTime();
                 await().atMost(SETTLE).until(() -> f.agents[p].leadership().isPresent());
                 // a second outage right after: the members' views of the Lease may still show the term from
                 // before the first one (their watches reconnect with a backoff), the primary's is the new term
-                for (FaultProxy proxy : f.proxies) {
-                    proxy.mode(FaultProxy.Mode.BLACKHOLE);
-                }
+                allLinks(f, FaultProxy.Mode.BLACKHOLE);
                 primaryStays(f, p, AgentFixture.LEASE.multipliedBy(2));
-                for (FaultProxy proxy : f.proxies) {
-                    proxy.mode(FaultProxy.Mode.PASS);
-                }
+                allLinks(f, FaultProxy.Mode.PASS);
                 await().atMost(SETTLE).until(() -> f.agents[p].leadership().isPresent());
                 primaryStays(f, p, Duration.ofSeconds(2));
                 await().atMost(SETTLE).until(() -> load.firstAfter("pg-" + p, heal).isPresent());
@@ -186,19 +193,13 @@ class AgentFailsafeTest {
             try (WriteProbe load = new WriteProbe(f.pg, f.member(p))) {
                 await().atMost(SETTLE).until(() -> load.acksBy("pg-" + p).size() > 20);
                 long cut = System.nanoTime();
-                for (FaultProxy proxy : f.proxies) {
-                    proxy.mode(FaultProxy.Mode.BLACKHOLE);
-                }
+                allLinks(f, FaultProxy.Mode.BLACKHOLE);
                 await().atMost(SETTLE).until(() -> f.primary().isEmpty()); // the split-brain check runs too
                 long fenced = System.nanoTime();
                 // the first confirmed round comes after the cut (a renew is overdue); the limit counts from it
                 assertThat(Duration.ofNanos(fenced - cut)).as("writable on the failsafe, then fenced at the limit")
                         .isGreaterThan(limit).isLessThan(limit.plusSeconds(10));
-                long end = System.nanoTime() + AgentFixture.LEASE.toNanos();
-                while (System.nanoTime() < end) {
-                    assertThat(f.primary()).as("nobody promotes without the Lease").isEmpty();
-                    Thread.sleep(20);
-                }
+                nobodyPromotes(f, AgentFixture.LEASE);
                 assertThat(load.overlaps()).isEmpty();
             }
         }
@@ -236,17 +237,11 @@ class AgentFailsafeTest {
             try (WriteProbe load = new WriteProbe(f.pg, f.member(p))) {
                 await().atMost(SETTLE).until(() -> load.acksBy("pg-" + p).size() > 20);
                 long cut = System.nanoTime();
-                for (FaultProxy proxy : f.proxies) {
-                    proxy.mode(FaultProxy.Mode.BLACKHOLE);
-                }
+                allLinks(f, FaultProxy.Mode.BLACKHOLE);
                 await().atMost(SETTLE).until(() -> f.primary().isEmpty());
                 long deadline = cut + Duration.ofSeconds(3).toNanos();
                 assertThat(load.lastBy("pg-" + p).orElseThrow().ackedNanos()).isLessThan(deadline);
-                long end = System.nanoTime() + AgentFixture.LEASE.toNanos();
-                while (System.nanoTime() < end) {
-                    assertThat(f.primary()).as("nobody promotes without the Lease").isEmpty();
-                    Thread.sleep(20);
-                }
+                nobodyPromotes(f, AgentFixture.LEASE);
                 assertThat(load.overlaps()).isEmpty();
             }
         }
@@ -272,9 +267,7 @@ class AgentFailsafeTest {
                         Thread.sleep(20);
                     }
                 }
-                for (FaultProxy proxy : f.proxies) {
-                    proxy.mode(FaultProxy.Mode.PASS);
-                }
+                allLinks(f, FaultProxy.Mode.PASS);
                 long heal = System.nanoTime();
                 int q = awaitPrimary(f, -1);
                 await().atMost(SETTLE).until(() -> load.firstAfter("pg-" + q, heal).isPresent());
