@@ -11,7 +11,6 @@ import dev.leasehold.core.Leadership;
 import dev.leasehold.core.LockCall;
 import dev.leasehold.core.StateChange.Cause;
 import dev.leasehold.core.spi.LeaderElectionRecord;
-import dev.leasehold.core.spi.LockListener;
 import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.ResourceLock;
 import java.time.Duration;
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * the compare-and-swap on the next call settles what really happened. Closing a leader keeps renewing
  * ("draining") until its stopped-leading callback returns, then releases ({@link StepDown}).
  */
-public final class ElectionLoop implements LockListener {
+public final class ElectionLoop {
 
     private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
 
@@ -50,15 +49,12 @@ public final class ElectionLoop implements LockListener {
     private volatile ElectorState state = ElectorState.NEW;
     private volatile Term term;
     private volatile String observedHolder = "";
-    private boolean haveRead;
     private String reportedLeader = "";
     private boolean verify;
-    private boolean watchUp;
-    private AutoCloseable watch;
+    private final LockWatch watch;
     private final LockCalls calls;
     private final StepDown leaving;
     private long nextCallAtNanos;
-    private long nextReadAtNanos;
     private long renewDueNanos;
     private long takeableSinceNanos;
     private boolean takeable;
@@ -80,6 +76,7 @@ public final class ElectionLoop implements LockListener {
         this.leaving = new StepDown(this, config, name);
         this.delays = new Delays(config.retryPeriod(), config.leaseDuration(), config.callTimeout(),
                 config.jitter(), config.random());
+        this.watch = new LockWatch(this, clock, delays, config.watchRecheck(), name);
         this.seen = new Observation(identity, name, config.leaseDuration(), config.releaseTakeoverDelay(),
                 config.retryPeriod().multipliedBy(2), lock.timePrecision());
     }
@@ -131,11 +128,7 @@ public final class ElectionLoop implements LockListener {
                 seen.holdUntil(nextCallAtNanos + config.leaseDuration().toNanos());
             }
             transition(ElectorState.FOLLOWING, 0, "started", Cause.STARTED, Duration.ZERO);
-            try {
-                watch = lock.watch(this).orElse(null);
-            } catch (RuntimeException e) {
-                log.warn("{}: could not watch the lock, polling instead", name, e);
-            }
+            watch.open(lock);
             step();
         });
     }
@@ -179,65 +172,22 @@ public final class ElectionLoop implements LockListener {
 
     // ---- lock notifications ---------------------------------------------------------------------------------
 
-    @Override
-    public void watchUp() {
-        onScheduler(() -> {
-            watchUp = true;
-            haveRead = false;
-            replan();
-        });
-    }
-
-    @Override
-    public void watchDown(Throwable cause) {
-        onScheduler(() -> {
-            if (watchUp) {
-                log.debug("{}: watch lost, polling until it is back", name, cause);
+    /** A watch event: the lock now holds {@code snapshot} (empty: the object was deleted). */
+    void notified(Optional<LockSnapshot> snapshot) {
+        if (state == ElectorState.LEADING || leaving.draining()) {
+            if (!isOurCurrentTerm(snapshot.flatMap(LockSnapshot::record))) {
+                verify = true; // may be a late event from before we acquired: check before giving up
             }
-            watchUp = false;
-            nextReadAtNanos = clock.nanoTime() + delays.pollNanos();
-            replan();
-        });
-    }
-
-    @Override
-    public void changed(LockSnapshot snapshot) {
-        onScheduler(() -> {
-            if (state == ElectorState.LEADING || leaving.draining()) {
-                if (!isOurCurrentTerm(snapshot.record())) {
-                    verify = true; // may be a late event from before we acquired: check before giving up
-                }
-            } else {
-                watchHeard();
-                observe(Optional.of(snapshot));
-            }
-            replan();
-        });
-    }
-
-    /** A notification proves the watch alive: the periodic re-read waits for another silence. */
-    private void watchHeard() {
-        if (watchUp) {
-            nextReadAtNanos = clock.nanoTime() + config.watchRecheck().toNanos();
+        } else {
+            watch.heard();
+            observe(snapshot);
         }
-    }
-
-    @Override
-    public void deleted() {
-        onScheduler(() -> {
-            if (state == ElectorState.LEADING || leaving.draining()) {
-                verify = true;
-            } else {
-                watchHeard();
-                observe(Optional.empty());
-            }
-            replan();
-        });
+        replan();
     }
 
     // ---- the loop -------------------------------------------------------------------------------------------
 
-    private void replan() {
+    void replan() {
         if (!calls.busy()) {
             step();
         }
@@ -282,7 +232,7 @@ public final class ElectionLoop implements LockListener {
             lead(now);
             return;
         }
-        if (!haveRead || now - nextReadAtNanos >= 0) {
+        if (watch.readDue(now)) {
             issue(Kind.READ); // polling, or the periodic re-read that catches a half-open watch
             return;
         }
@@ -294,7 +244,8 @@ public final class ElectionLoop implements LockListener {
             }
             issue(seen.known() == null ? Kind.CREATE : Kind.ACQUIRE);
         } else {
-            wakeAt(takeableAt - nextReadAtNanos < 0 ? takeableAt : nextReadAtNanos);
+            long nextReadAt = watch.nextReadAtNanos();
+            wakeAt(takeableAt - nextReadAt < 0 ? takeableAt : nextReadAt);
         }
     }
 
@@ -325,7 +276,7 @@ public final class ElectionLoop implements LockListener {
             }
         } else if (outcome == LockCall.Outcome.CONFLICT) {
             log.debug("{}: {} conflicted: {}", name, done.kind(), cause.getMessage());
-            haveRead = false;
+            watch.stale();
             if (done.kind().acquires()) {
                 seen.attemptLost(done.term());
             }
@@ -339,8 +290,7 @@ public final class ElectionLoop implements LockListener {
     }
 
     private void read(Optional<LockSnapshot> snapshot) {
-        haveRead = true;
-        nextReadAtNanos = clock.nanoTime() + (watchUp ? config.watchRecheck().toNanos() : delays.pollNanos());
+        watch.read();
         Optional<LeaderElectionRecord> record = snapshot.flatMap(LockSnapshot::record);
         if (state != ElectorState.LEADING && !leaving.draining()) {
             observe(snapshot);
@@ -366,7 +316,7 @@ public final class ElectionLoop implements LockListener {
     }
 
     private void wrote(Call done, LockSnapshot snapshot) {
-        haveRead = true;
+        watch.fresh();
         if (done.kind().acquires()) {
             seen.attemptWon(done.term());
         }
@@ -406,7 +356,9 @@ public final class ElectionLoop implements LockListener {
 
     private void failed(Call done, Throwable cause) {
         failures++;
-        haveRead &= !done.kind().acquires(); // the write may have landed: read before anything else
+        if (done.kind().acquires()) {
+            watch.stale(); // the write may have landed: read before anything else
+        }
         if (failures == 2) {
             log.warn("{}: lock calls keep failing ({} in a row), retrying with backoff: {}", name, failures,
                     cause.toString());
@@ -465,7 +417,7 @@ public final class ElectionLoop implements LockListener {
 
     /** Notes what the lock holds now; a new version restarts the expiry clock. */
     private void observe(Optional<LockSnapshot> snapshot) {
-        haveRead = true;
+        watch.fresh();
         seen.note(snapshot, clock.nanoTime());
         boolean acquiring = calls.busy() && calls.inFlight().acquires();
         if (!acquiring && seen.takeableAtNanos(clock.nanoTime()) - clock.nanoTime() > 0) {
@@ -512,7 +464,7 @@ public final class ElectionLoop implements LockListener {
     /** Closing: no more steps, no watch, and nobody waits for a next term. */
     void quiesce() {
         cancel(stepTimer);
-        closeWatch();
+        watch.close(outbox);
         waiters.closed(name + " closed before it led again");
     }
 
@@ -527,20 +479,6 @@ public final class ElectionLoop implements LockListener {
                 outbox.callback("closed", () -> closed.complete(null));
             }
         });
-    }
-
-    private void closeWatch() {
-        if (watch != null) {
-            AutoCloseable w = watch;
-            watch = null;
-            outbox.afterwards(() -> {
-                try {
-                    w.close();
-                } catch (Exception e) {
-                    log.debug("{}: closing the watch failed", name, e);
-                }
-            });
-        }
     }
 
     // ---- plumbing -------------------------------------------------------------------------------------------
@@ -590,7 +528,7 @@ public final class ElectionLoop implements LockListener {
 
     private void recover(RuntimeException e) {
         log.error("{}: a step of the election loop failed; trying again in {}", name, config.retryPeriod(), e);
-        haveRead = false;
+        watch.stale();
         failures++;
         try {
             cancel(stepTimer);
