@@ -47,7 +47,6 @@ public final class ElectionLoop {
 
     // all fields below are guarded by mutex; the volatile ones are also read without it
     private volatile ElectorState state = ElectorState.NEW;
-    private volatile Term term;
     private volatile String observedHolder = "";
     private String reportedLeader = "";
     private boolean verify;
@@ -60,8 +59,7 @@ public final class ElectionLoop {
     private boolean takeable;
     private int failures;
     private Cancellable stepTimer;
-    private Cancellable deadlineTimer;
-    private final NextTerm waiters;
+    private final Tenure tenure;
 
     public ElectionLoop(ElectionConfig config) {
         this.config = config;
@@ -71,14 +69,15 @@ public final class ElectionLoop {
         this.name = lock.describe() + " [" + identity + "]";
         this.outbox = new Outbox(config.callbackExecutor(), name);
         this.reports = new Reports(config, outbox, name);
-        this.waiters = new NextTerm(outbox);
+        this.tenure = new Tenure(identity, clock, config.renewDeadline(), outbox, config.onStoppedLeading(),
+                expected -> locked(() -> deadline(expected)));
         this.calls = new LockCalls(lock, clock, config.callTimeout(), reports, name, this::onScheduler, this::locked);
-        this.leaving = new StepDown(this, config, name);
         this.delays = new Delays(config.retryPeriod(), config.leaseDuration(), config.callTimeout(),
                 config.jitter(), config.random());
         this.watch = new LockWatch(this, clock, delays, config.watchRecheck(), name);
         this.seen = new Observation(identity, name, config.leaseDuration(), config.releaseTakeoverDelay(),
                 config.retryPeriod().multipliedBy(2), lock.timePrecision());
+        this.leaving = new StepDown(this, calls, seen, tenure, outbox, config, name);
     }
 
     // ---- public surface -------------------------------------------------------------------------------------
@@ -88,7 +87,7 @@ public final class ElectionLoop {
     }
 
     public Optional<Leadership> leadership() {
-        Term current = term;
+        Term current = tenure.current();
         return state == ElectorState.LEADING && current != null && current.isValid()
                 ? Optional.of(current) : Optional.empty();
     }
@@ -100,7 +99,7 @@ public final class ElectionLoop {
 
     /** Nanoseconds past the renew deadline while still LEADING (0 when not overdue): a stuck timer. */
     public long overdueNanos() {
-        Term current = term;
+        Term current = tenure.current();
         if (state != ElectorState.LEADING || current == null) {
             return 0;
         }
@@ -140,7 +139,7 @@ public final class ElectionLoop {
      */
     public boolean resign(Duration backoff, Optional<String> successor) {
         boolean[] resigned = {false};
-        locked(() -> resigned[0] = leaving.resign(term, backoff, successor, "resigned"));
+        locked(() -> resigned[0] = leaving.resign(tenure.current(), backoff, successor, "resigned"));
         return resigned[0];
     }
 
@@ -158,7 +157,7 @@ public final class ElectionLoop {
             } else if (leaving.closing() || state == ElectorState.STOPPED) {
                 next.completeExceptionally(new IllegalStateException(name + " is closed"));
             } else {
-                waiters.await(next);
+                tenure.awaitNext(next);
             }
         });
         return next;
@@ -310,7 +309,7 @@ public final class ElectionLoop {
     }
 
     private boolean isOurCurrentTerm(Optional<LeaderElectionRecord> record) {
-        Term current = term;
+        Term current = tenure.current();
         return current != null && record.map(r -> r.isHeldBy(identity) && r.leaderTransitions() == current.term())
                 .orElse(false);
     }
@@ -326,10 +325,9 @@ public final class ElectionLoop {
             return;
         }
         if (done.kind() == Kind.RENEW) {
-            Term current = term;
-            current.extendTo(done.startNanos() + config.renewDeadline().toNanos());
+            Term current = tenure.current();
+            tenure.renewed(current, done.startNanos());
             renewDueNanos = done.startNanos() + config.retryPeriod().toNanos();
-            armDeadline(current);
             log.debug("{}: renewed term {}", name, current.term());
             return;
         }
@@ -342,16 +340,13 @@ public final class ElectionLoop {
 
     /** Leads on an acquisition sent at {@code sentNanos}: the term may have started then, so its validity does. */
     private void begin(long sentNanos, long number, String reason) {
-        Term acquired = new Term(identity, number, clock, sentNanos + config.renewDeadline().toNanos());
-        term = acquired;
+        Term acquired = tenure.begin(sentNanos, number);
         renewDueNanos = sentNanos + config.retryPeriod().toNanos();
         long now = clock.nanoTime();
         Duration latency = Duration.ofNanos(takeable ? Math.max(0, now - takeableSinceNanos) : 0);
         takeable = false;
         transition(ElectorState.LEADING, number, reason, Cause.ACQUIRED, latency);
-        armDeadline(acquired);
-        outbox.callback("started-leading", () -> leaving.startLeading(acquired));
-        waiters.won(acquired);
+        tenure.started(acquired, leaving::startLeading);
     }
 
     private void failed(Call done, Throwable cause) {
@@ -366,24 +361,18 @@ public final class ElectionLoop {
             log.debug("{}: {} failed {} times in a row: {}", name, done.kind(), failures, cause.toString());
         }
         long now = clock.nanoTime();
-        Term current = term;
+        Term current = tenure.current();
         boolean leading = current != null && (state == ElectorState.LEADING || leaving.draining());
         nextCallAtNanos = now + delays.afterFailureNanos(failures, cause,
                 leading ? current.validUntilNanos() - now : null);
     }
 
-    private void armDeadline(Term current) {
-        cancel(deadlineTimer);
-        long delay = current.validUntilNanos() - clock.nanoTime();
-        deadlineTimer = clock.schedule(() -> locked(() -> deadline(current)), Duration.ofNanos(Math.max(0, delay)));
-    }
-
     private void deadline(Term expected) {
-        if (term != expected || !(state == ElectorState.LEADING || leaving.draining())) {
+        if (tenure.current() != expected || !(state == ElectorState.LEADING || leaving.draining())) {
             return;
         }
         if (clock.nanoTime() - expected.validUntilNanos() < 0) {
-            armDeadline(expected); // woke early (a drifting timer): sleep again
+            tenure.armDeadline(expected); // woke early (a drifting timer): sleep again
             return;
         }
         calls.abandon();
@@ -397,22 +386,9 @@ public final class ElectionLoop {
     }
 
     private void stepDown(String reason, Cause cause) {
-        Term ended = endTerm();
+        Term ended = tenure.end(leaving.draining()); // stopped-leading queued, lost() completed
         nextCallAtNanos = clock.nanoTime() + (failures > 0 ? delays.backoffNanos(failures) : 0L);
         transition(ElectorState.FOLLOWING, ended.term(), reason, cause, Duration.ZERO);
-    }
-
-    /** Ends the current term for the user: stopped-leading queued, lost() completed. */
-    Term endTerm() {
-        Term ended = term;
-        ended.end();
-        if (!leaving.draining()) {
-            cancel(deadlineTimer);
-            deadlineTimer = null;
-        }
-        outbox.callback("stopped-leading", config.onStoppedLeading());
-        outbox.signal(ended::completeLost);
-        return ended;
     }
 
     /** Notes what the lock holds now; a new version restarts the expiry clock. */
@@ -433,28 +409,8 @@ public final class ElectionLoop {
 
     // ---- for StepDown ---------------------------------------------------------------------------------------
 
-    Term term() {
-        return term;
-    }
-
-    LockCalls calls() {
-        return calls;
-    }
-
-    Observation seen() {
-        return seen;
-    }
-
-    Outbox outbox() {
-        return outbox;
-    }
-
     boolean isClosed() {
         return closed.isDone();
-    }
-
-    void cancelDeadline() {
-        cancel(deadlineTimer);
     }
 
     void backOff(long nanos) {
@@ -465,7 +421,7 @@ public final class ElectionLoop {
     void quiesce() {
         cancel(stepTimer);
         watch.close(outbox);
-        waiters.closed(name + " closed before it led again");
+        tenure.closed(name + " closed before it led again");
     }
 
     /** The last step of closing: close the lock, then complete the future after every callback. */

@@ -27,6 +27,10 @@ final class StepDown {
     private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
 
     private final ElectionLoop loop;
+    private final LockCalls calls;
+    private final Observation seen;
+    private final Tenure tenure;
+    private final Outbox outbox;
     private final ElectionConfig config;
     private final ElectionScheduler clock;
     private final String name;
@@ -40,8 +44,13 @@ final class StepDown {
     private boolean recheck;
     private Cancellable drainTimer;
 
-    StepDown(ElectionLoop loop, ElectionConfig config, String name) {
+    StepDown(ElectionLoop loop, LockCalls calls, Observation seen, Tenure tenure, Outbox outbox, ElectionConfig config,
+            String name) {
         this.loop = loop;
+        this.calls = calls;
+        this.seen = seen;
+        this.tenure = tenure;
+        this.outbox = outbox;
         this.config = config;
         this.clock = config.scheduler();
         this.name = name;
@@ -81,11 +90,10 @@ final class StepDown {
         if (afterResign) {
             return;
         }
-        if (loop.term() != null) {
+        if (tenure.current() != null) {
             // a term that ended by its renew deadline may still be in stopped-leading: release only after it
             awaitStopped();
         }
-        LockCalls calls = loop.calls();
         if (!calls.busy() || !calls.inFlight().acquires()) {
             calls.abandon();
             continueClose();
@@ -97,7 +105,7 @@ final class StepDown {
      * {@code backoff}. Returns false when there is no such term to give up.
      */
     boolean resign(Term expected, Duration backoff, Optional<String> next, String reason) {
-        if (loop.state() != ElectorState.LEADING || closing || expected == null || loop.term() != expected) {
+        if (loop.state() != ElectorState.LEADING || closing || expected == null || tenure.current() != expected) {
             return false;
         }
         resigning = true;
@@ -158,7 +166,7 @@ final class StepDown {
     private Term beginDrain() {
         draining = true;
         awaitingStopped = true;
-        Term ended = loop.endTerm();
+        Term ended = tenure.end(draining);
         cancel(drainTimer);
         drainTimer = clock.schedule(() -> loop.locked(() -> drainOver("closeDrainTimeout "
                 + config.closeDrainTimeout() + " passed")), config.closeDrainTimeout());
@@ -169,7 +177,7 @@ final class StepDown {
     /** Holds the release until every callback queued so far (stopped-leading among them) has returned. */
     private void awaitStopped() {
         awaitingStopped = true;
-        loop.outbox().callback("release", () -> { })
+        outbox.callback("release", () -> { })
                 .whenComplete((ignored, error) -> loop.onScheduler(this::stoppedReturned));
     }
 
@@ -178,7 +186,7 @@ final class StepDown {
             log.info("{}: stopped renewing while stepping down: {}; the lock expires unless stopped-leading "
                     + "returns first", name, reason);
             draining = false;
-            loop.calls().abandon();
+            calls.abandon();
         }
     }
 
@@ -186,15 +194,15 @@ final class StepDown {
         awaitingStopped = false;
         draining = false;
         cancel(drainTimer);
-        loop.cancelDeadline();
-        if (!loop.calls().busy()) {
+        tenure.cancelDeadline();
+        if (!calls.busy()) {
             next();
         } // else: the call in flight finishes first, then closing (or resigning) goes on
     }
 
     /** After a resignation's drain: release (if still ours), then back off and follow. */
     private void finishResign() {
-        if (loop.calls().busy() || awaitingStopped || draining || !resigning) {
+        if (calls.busy() || awaitingStopped || draining || !resigning) {
             return;
         }
         if (releaseOrRecheck()) {
@@ -208,10 +216,10 @@ final class StepDown {
     }
 
     private void continueClose() {
-        if (loop.isClosed() || loop.calls().busy() || awaitingStopped || draining) {
+        if (loop.isClosed() || calls.busy() || awaitingStopped || draining) {
             return;
         }
-        boolean holding = loop.seen().namesOurTerm();
+        boolean holding = seen.namesOurTerm();
         if (config.releaseOnClose() && releaseOrRecheck()) {
             return;
         }
@@ -234,7 +242,7 @@ final class StepDown {
             loop.issue(Kind.READ);
             return true;
         }
-        if (loop.seen().namesOurTerm()) {
+        if (seen.namesOurTerm()) {
             releaseAttempts++;
             loop.issue(Kind.RELEASE);
             return true;
