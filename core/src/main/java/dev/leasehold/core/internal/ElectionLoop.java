@@ -2,7 +2,6 @@ package dev.leasehold.core.internal;
 
 import dev.leasehold.core.ElectionConfig;
 import dev.leasehold.core.ElectionScheduler;
-import dev.leasehold.core.ElectionScheduler.Cancellable;
 import dev.leasehold.core.ElectorState;
 import dev.leasehold.core.LeaderElector;
 import dev.leasehold.core.internal.LockCalls.Call;
@@ -14,7 +13,6 @@ import dev.leasehold.core.spi.LeaderElectionRecord;
 import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.ResourceLock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -42,7 +40,6 @@ public final class ElectionLoop {
     private final String identity;
     private final String name;
     private final Observation seen;
-    private final Object mutex = new Object();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     // all fields below are guarded by mutex; the volatile ones are also read without it
@@ -58,8 +55,8 @@ public final class ElectionLoop {
     private long takeableSinceNanos;
     private boolean takeable;
     private int failures;
-    private Cancellable stepTimer;
     private final Tenure tenure;
+    private final LoopRunner runner;
 
     public ElectionLoop(ElectionConfig config) {
         this.config = config;
@@ -69,15 +66,17 @@ public final class ElectionLoop {
         this.name = lock.describe() + " [" + identity + "]";
         this.outbox = new Outbox(config.callbackExecutor(), name);
         this.reports = new Reports(config, outbox, name);
+        this.runner = new LoopRunner(clock, outbox, name, closed::isDone, this::recover, this::step);
         this.tenure = new Tenure(identity, clock, config.renewDeadline(), outbox, config.onStoppedLeading(),
-                expected -> locked(() -> deadline(expected)));
-        this.calls = new LockCalls(lock, clock, config.callTimeout(), reports, name, this::onScheduler, this::locked);
+                expected -> runner.locked(() -> deadline(expected)));
+        this.calls = new LockCalls(lock, clock, config.callTimeout(), reports, name, runner::onScheduler,
+                runner::locked);
         this.delays = new Delays(config.retryPeriod(), config.leaseDuration(), config.callTimeout(),
                 config.jitter(), config.random());
-        this.watch = new LockWatch(this, clock, delays, config.watchRecheck(), name);
+        this.watch = new LockWatch(this, runner, clock, delays, config.watchRecheck(), name);
         this.seen = new Observation(identity, name, config.leaseDuration(), config.releaseTakeoverDelay(),
                 config.retryPeriod().multipliedBy(2), lock.timePrecision());
-        this.leaving = new StepDown(this, calls, seen, tenure, outbox, config, name);
+        this.leaving = new StepDown(this, runner, calls, seen, tenure, outbox, config, name);
     }
 
     // ---- public surface -------------------------------------------------------------------------------------
@@ -112,13 +111,13 @@ public final class ElectionLoop {
     }
 
     public void start() {
-        synchronized (mutex) {
+        runner.checked(() -> {
             if (state != ElectorState.NEW) {
                 throw new IllegalStateException(name + ": start() called in state " + state
                         + "; an elector starts once");
             }
-        }
-        locked(() -> {
+        });
+        runner.locked(() -> {
             if (state != ElectorState.NEW) {
                 return; // closed meanwhile
             }
@@ -139,7 +138,7 @@ public final class ElectionLoop {
      */
     public boolean resign(Duration backoff, Optional<String> successor) {
         boolean[] resigned = {false};
-        locked(() -> resigned[0] = leaving.resign(tenure.current(), backoff, successor, "resigned"));
+        runner.locked(() -> resigned[0] = leaving.resign(tenure.current(), backoff, successor, "resigned"));
         return resigned[0];
     }
 
@@ -150,7 +149,7 @@ public final class ElectionLoop {
      */
     public CompletableFuture<Leadership> nextLeadership() {
         CompletableFuture<Leadership> next = new CompletableFuture<>();
-        locked(() -> {
+        runner.locked(() -> {
             Optional<Leadership> now = leadership();
             if (now.isPresent()) {
                 next.complete(now.get());
@@ -165,7 +164,7 @@ public final class ElectionLoop {
 
     /** Begins closing; the future completes on the callback executor once all is done. */
     public CompletableFuture<Void> closeAsync() {
-        locked(leaving::close);
+        runner.locked(leaving::close);
         return closed;
     }
 
@@ -194,8 +193,7 @@ public final class ElectionLoop {
 
     /** Decides the next lock call, or when to decide again. Runs under the mutex, never blocks. */
     void step() {
-        cancel(stepTimer);
-        stepTimer = null;
+        runner.cancelWakeUp();
         boolean draining = leaving.draining();
         if (calls.busy() || state == ElectorState.NEW || (leaving.closing() && !draining)
                 || (state == ElectorState.STOPPED && !draining)) {
@@ -203,7 +201,7 @@ public final class ElectionLoop {
         }
         long now = clock.nanoTime();
         if (now - nextCallAtNanos < 0) {
-            wakeAt(nextCallAtNanos);
+            runner.wakeAt(nextCallAtNanos);
         } else if (state == ElectorState.LEADING || draining) {
             lead(now);
         } else {
@@ -218,7 +216,7 @@ public final class ElectionLoop {
         } else if (now - renewDueNanos >= 0) {
             issue(Kind.RENEW);
         } else {
-            wakeAt(renewDueNanos);
+            runner.wakeAt(renewDueNanos);
         }
     }
 
@@ -244,7 +242,7 @@ public final class ElectionLoop {
             issue(seen.known() == null ? Kind.CREATE : Kind.ACQUIRE);
         } else {
             long nextReadAt = watch.nextReadAtNanos();
-            wakeAt(takeableAt - nextReadAt < 0 ? takeableAt : nextReadAt);
+            runner.wakeAt(takeableAt - nextReadAt < 0 ? takeableAt : nextReadAt);
         }
     }
 
@@ -419,7 +417,7 @@ public final class ElectionLoop {
 
     /** Closing: no more steps, no watch, and nobody waits for a next term. */
     void quiesce() {
-        cancel(stepTimer);
+        runner.cancelWakeUp();
         watch.close(outbox);
         tenure.closed(name + " closed before it led again");
     }
@@ -445,52 +443,11 @@ public final class ElectionLoop {
         reports.transition(from, to, termNumber, reason, cause, latency);
     }
 
-    private void wakeAt(long nanos) {
-        cancel(stepTimer);
-        stepTimer = clock.schedule(() -> locked(this::step), Duration.ofNanos(Math.max(0, nanos - clock.nanoTime())));
-    }
-
-    private static void cancel(Cancellable cancellable) {
-        if (cancellable != null) {
-            cancellable.cancel();
-        }
-    }
-
-    void onScheduler(Runnable task) {
-        clock.execute(() -> locked(() -> {
-            if (!closed.isDone()) {
-                task.run();
-            }
-        }));
-    }
-
-    /**
-     * Runs one step under the mutex, then its effects outside it. A step that throws is logged and the loop
-     * tries again a retry period later: no task dies silently.
-     */
-    void locked(Runnable task) {
-        List<Runnable> effects;
-        synchronized (mutex) {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                recover(e);
-            } finally {
-                effects = outbox.take();
-            }
-        }
-        outbox.flush(effects);
-    }
-
+    /** A step threw: read afresh and try again a retry period later. */
     private void recover(RuntimeException e) {
         log.error("{}: a step of the election loop failed; trying again in {}", name, config.retryPeriod(), e);
         watch.stale();
         failures++;
-        try {
-            cancel(stepTimer);
-            stepTimer = clock.schedule(() -> locked(leaving::next), config.retryPeriod());
-        } catch (RuntimeException again) {
-            log.error("{}: could not schedule the retry", name, again);
-        }
+        runner.retry(leaving::next, config.retryPeriod());
     }
 }

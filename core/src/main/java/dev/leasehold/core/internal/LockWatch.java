@@ -22,6 +22,7 @@ final class LockWatch implements LockListener {
     private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
 
     private final ElectionLoop loop;
+    private final LoopRunner runner;
     private final ElectionScheduler clock;
     private final Delays delays;
     private final long recheckNanos;
@@ -31,8 +32,10 @@ final class LockWatch implements LockListener {
     private boolean haveRead;
     private long nextReadAtNanos;
 
-    LockWatch(ElectionLoop loop, ElectionScheduler clock, Delays delays, Duration watchRecheck, String name) {
+    LockWatch(ElectionLoop loop, LoopRunner runner, ElectionScheduler clock, Delays delays, Duration watchRecheck,
+            String name) {
         this.loop = loop;
+        this.runner = runner;
         this.clock = clock;
         this.delays = delays;
         this.recheckNanos = watchRecheck.toNanos();
@@ -50,7 +53,7 @@ final class LockWatch implements LockListener {
 
     @Override
     public void watchUp() {
-        loop.onScheduler(() -> {
+        runner.onScheduler(() -> {
             up = true;
             haveRead = false;
             loop.replan();
@@ -59,7 +62,7 @@ final class LockWatch implements LockListener {
 
     @Override
     public void watchDown(Throwable cause) {
-        loop.onScheduler(() -> {
+        runner.onScheduler(() -> {
             if (up) {
                 log.debug("{}: watch lost, polling until it is back", name, cause);
             }
@@ -71,12 +74,12 @@ final class LockWatch implements LockListener {
 
     @Override
     public void changed(LockSnapshot snapshot) {
-        loop.onScheduler(() -> loop.notified(Optional.of(snapshot)));
+        runner.onScheduler(() -> loop.notified(Optional.of(snapshot)));
     }
 
     @Override
     public void deleted() {
-        loop.onScheduler(() -> loop.notified(Optional.empty()));
+        runner.onScheduler(() -> loop.notified(Optional.empty()));
     }
 
     /** A notification proves the watch alive: the periodic re-read waits for another silence. */

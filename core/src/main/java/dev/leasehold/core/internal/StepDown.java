@@ -27,6 +27,7 @@ final class StepDown {
     private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
 
     private final ElectionLoop loop;
+    private final LoopRunner runner;
     private final LockCalls calls;
     private final Observation seen;
     private final Tenure tenure;
@@ -44,9 +45,10 @@ final class StepDown {
     private boolean recheck;
     private Cancellable drainTimer;
 
-    StepDown(ElectionLoop loop, LockCalls calls, Observation seen, Tenure tenure, Outbox outbox, ElectionConfig config,
-            String name) {
+    StepDown(ElectionLoop loop, LoopRunner runner, LockCalls calls, Observation seen, Tenure tenure, Outbox outbox,
+            ElectionConfig config, String name) {
         this.loop = loop;
+        this.runner = runner;
         this.calls = calls;
         this.seen = seen;
         this.tenure = tenure;
@@ -131,7 +133,7 @@ final class StepDown {
             }
             log.error("{}: started-leading of term {} failed; resigning and staying away for {}", name,
                     acquired.term(), config.leaseDuration(), e);
-            loop.locked(() -> resign(acquired, config.leaseDuration(), Optional.empty(), "started-leading failed"));
+            runner.locked(() -> resign(acquired, config.leaseDuration(), Optional.empty(), "started-leading failed"));
         }
     }
 
@@ -168,7 +170,7 @@ final class StepDown {
         awaitingStopped = true;
         Term ended = tenure.end(draining);
         cancel(drainTimer);
-        drainTimer = clock.schedule(() -> loop.locked(() -> drainOver("closeDrainTimeout "
+        drainTimer = clock.schedule(() -> runner.locked(() -> drainOver("closeDrainTimeout "
                 + config.closeDrainTimeout() + " passed")), config.closeDrainTimeout());
         awaitStopped();
         return ended;
@@ -178,7 +180,7 @@ final class StepDown {
     private void awaitStopped() {
         awaitingStopped = true;
         outbox.callback("release", () -> { })
-                .whenComplete((ignored, error) -> loop.onScheduler(this::stoppedReturned));
+                .whenComplete((ignored, error) -> runner.onScheduler(this::stoppedReturned));
     }
 
     private void drainOver(String reason) {
