@@ -36,7 +36,6 @@ public final class ElectionLoop {
     private final ElectionScheduler clock;
     private final Outbox outbox;
     private final Reports reports;
-    private final Delays delays;
     private final String identity;
     private final String name;
     private final Observation seen;
@@ -50,13 +49,11 @@ public final class ElectionLoop {
     private final LockWatch watch;
     private final LockCalls calls;
     private final StepDown leaving;
-    private long nextCallAtNanos;
-    private long renewDueNanos;
     private long takeableSinceNanos;
     private boolean takeable;
-    private int failures;
     private final Tenure tenure;
     private final LoopRunner runner;
+    private final Pacing pacing;
 
     public ElectionLoop(ElectionConfig config) {
         this.config = config;
@@ -71,8 +68,9 @@ public final class ElectionLoop {
                 expected -> runner.locked(() -> deadline(expected)));
         this.calls = new LockCalls(lock, clock, config.callTimeout(), reports, name, runner::onScheduler,
                 runner::locked);
-        this.delays = new Delays(config.retryPeriod(), config.leaseDuration(), config.callTimeout(),
+        Delays delays = new Delays(config.retryPeriod(), config.leaseDuration(), config.callTimeout(),
                 config.jitter(), config.random());
+        this.pacing = new Pacing(clock, delays, config.retryPeriod().toNanos(), name);
         this.watch = new LockWatch(this, runner, clock, delays, config.watchRecheck(), name);
         this.seen = new Observation(identity, name, config.leaseDuration(), config.releaseTakeoverDelay(),
                 config.retryPeriod().multipliedBy(2), lock.timePrecision());
@@ -121,9 +119,9 @@ public final class ElectionLoop {
             if (state != ElectorState.NEW) {
                 return; // closed meanwhile
             }
-            nextCallAtNanos = clock.nanoTime();
+            pacing.backOff(0);
             if (config.initialWait()) {
-                seen.holdUntil(nextCallAtNanos + config.leaseDuration().toNanos());
+                seen.holdUntil(pacing.nextCallAtNanos() + config.leaseDuration().toNanos());
             }
             transition(ElectorState.FOLLOWING, 0, "started", Cause.STARTED, Duration.ZERO);
             watch.open(lock);
@@ -200,8 +198,8 @@ public final class ElectionLoop {
             return;
         }
         long now = clock.nanoTime();
-        if (now - nextCallAtNanos < 0) {
-            runner.wakeAt(nextCallAtNanos);
+        if (now - pacing.nextCallAtNanos() < 0) {
+            runner.wakeAt(pacing.nextCallAtNanos());
         } else if (state == ElectorState.LEADING || draining) {
             lead(now);
         } else {
@@ -213,10 +211,10 @@ public final class ElectionLoop {
         if (verify) {
             verify = false;
             issue(Kind.READ);
-        } else if (now - renewDueNanos >= 0) {
+        } else if (now - pacing.renewDueNanos() >= 0) {
             issue(Kind.RENEW);
         } else {
-            runner.wakeAt(renewDueNanos);
+            runner.wakeAt(pacing.renewDueNanos());
         }
     }
 
@@ -264,8 +262,7 @@ public final class ElectionLoop {
     @SuppressWarnings("unchecked")
     private void completed(Call done, Object result, Throwable cause, LockCall.Outcome outcome) {
         if (outcome == LockCall.Outcome.SUCCESS) {
-            failures = 0;
-            nextCallAtNanos = clock.nanoTime();
+            pacing.answered();
             if (done.kind() == Kind.READ) {
                 read((Optional<LockSnapshot>) result);
             } else {
@@ -294,7 +291,7 @@ public final class ElectionLoop {
         } else if (isOurCurrentTerm(record)) {
             seen.ownVersion(snapshot.get().version());
             observe(snapshot); // still ours at a version we had not seen: renew against it at once
-            renewDueNanos = clock.nanoTime();
+            pacing.renewNow();
         } else {
             observe(snapshot);
             String reason = Reports.lostTo(record, identity);
@@ -325,7 +322,7 @@ public final class ElectionLoop {
         if (done.kind() == Kind.RENEW) {
             Term current = tenure.current();
             tenure.renewed(current, done.startNanos());
-            renewDueNanos = done.startNanos() + config.retryPeriod().toNanos();
+            pacing.renewAfter(done.startNanos());
             log.debug("{}: renewed term {}", name, current.term());
             return;
         }
@@ -339,7 +336,7 @@ public final class ElectionLoop {
     /** Leads on an acquisition sent at {@code sentNanos}: the term may have started then, so its validity does. */
     private void begin(long sentNanos, long number, String reason) {
         Term acquired = tenure.begin(sentNanos, number);
-        renewDueNanos = sentNanos + config.retryPeriod().toNanos();
+        pacing.renewAfter(sentNanos);
         long now = clock.nanoTime();
         Duration latency = Duration.ofNanos(takeable ? Math.max(0, now - takeableSinceNanos) : 0);
         takeable = false;
@@ -348,21 +345,12 @@ public final class ElectionLoop {
     }
 
     private void failed(Call done, Throwable cause) {
-        failures++;
         if (done.kind().acquires()) {
             watch.stale(); // the write may have landed: read before anything else
         }
-        if (failures == 2) {
-            log.warn("{}: lock calls keep failing ({} in a row), retrying with backoff: {}", name, failures,
-                    cause.toString());
-        } else {
-            log.debug("{}: {} failed {} times in a row: {}", name, done.kind(), failures, cause.toString());
-        }
-        long now = clock.nanoTime();
         Term current = tenure.current();
         boolean leading = current != null && (state == ElectorState.LEADING || leaving.draining());
-        nextCallAtNanos = now + delays.afterFailureNanos(failures, cause,
-                leading ? current.validUntilNanos() - now : null);
+        pacing.failed(done.kind(), cause, leading ? current : null);
     }
 
     private void deadline(Term expected) {
@@ -385,7 +373,7 @@ public final class ElectionLoop {
 
     private void stepDown(String reason, Cause cause) {
         Term ended = tenure.end(leaving.draining()); // stopped-leading queued, lost() completed
-        nextCallAtNanos = clock.nanoTime() + (failures > 0 ? delays.backoffNanos(failures) : 0L);
+        pacing.steppedDown();
         transition(ElectorState.FOLLOWING, ended.term(), reason, cause, Duration.ZERO);
     }
 
@@ -412,7 +400,7 @@ public final class ElectionLoop {
     }
 
     void backOff(long nanos) {
-        nextCallAtNanos = clock.nanoTime() + nanos;
+        pacing.backOff(nanos);
     }
 
     /** Closing: no more steps, no watch, and nobody waits for a next term. */
@@ -447,7 +435,7 @@ public final class ElectionLoop {
     private void recover(RuntimeException e) {
         log.error("{}: a step of the election loop failed; trying again in {}", name, config.retryPeriod(), e);
         watch.stale();
-        failures++;
+        pacing.stepFailed();
         runner.retry(leaving::next, config.retryPeriod());
     }
 }
