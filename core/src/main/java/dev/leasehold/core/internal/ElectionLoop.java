@@ -19,13 +19,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The elector's state machine. Every step runs under one mutex; callbacks are queued in order while it is held
- * and run on the callback executor after it is released ({@link Outbox}).
+ * The elector's state machine: its state, the decision of the next lock call and what each answer means. Every
+ * step runs under one mutex ({@link LoopRunner}); callbacks are queued in order while it is held and run on the
+ * callback executor after it is released ({@link Outbox}).
  *
  * <p>At most one lock call is in flight ({@link LockCalls}). Its result is applied only if it is still the
  * current call; a result that arrives after the call was abandoned (timeout, step-down, close) is dropped, and
  * the compare-and-swap on the next call settles what really happened. Closing a leader keeps renewing
  * ("draining") until its stopped-leading callback returns, then releases ({@link StepDown}).
+ *
+ * <p>Its parts: what the lock holds and when it may be taken ({@link Observation}), when to read it and its
+ * watch ({@link LockWatch}), when to call next ({@link Pacing}), the term and its hand-off to the user
+ * ({@link Tenure}), and what is told to logs and listeners ({@link Reports}).
  */
 public final class ElectionLoop {
 
@@ -38,22 +43,20 @@ public final class ElectionLoop {
     private final Reports reports;
     private final String identity;
     private final String name;
-    private final Observation seen;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-
-    // all fields below are guarded by mutex; the volatile ones are also read without it
-    private volatile ElectorState state = ElectorState.NEW;
-    private volatile String observedHolder = "";
-    private String reportedLeader = "";
-    private boolean verify;
-    private final LockWatch watch;
+    private final LoopRunner runner;
+    private final Tenure tenure;
     private final LockCalls calls;
+    private final Pacing pacing;
+    private final LockWatch watch;
+    private final Observation seen;
     private final StepDown leaving;
+
+    // all fields below are guarded by the runner's mutex; the volatile ones are also read without it
+    private volatile ElectorState state = ElectorState.NEW;
+    private boolean verify;
     private long takeableSinceNanos;
     private boolean takeable;
-    private final Tenure tenure;
-    private final LoopRunner runner;
-    private final Pacing pacing;
 
     public ElectionLoop(ElectionConfig config) {
         this.config = config;
@@ -90,8 +93,7 @@ public final class ElectionLoop {
     }
 
     public Optional<String> currentLeader() {
-        String holder = observedHolder;
-        return holder.isEmpty() ? Optional.empty() : Optional.of(holder);
+        return reports.currentLeader();
     }
 
     /** Nanoseconds past the renew deadline while still LEADING (0 when not overdue): a stuck timer. */
@@ -385,12 +387,7 @@ public final class ElectionLoop {
         if (!acquiring && seen.takeableAtNanos(clock.nanoTime()) - clock.nanoTime() > 0) {
             takeable = false; // held by another again: the next takeover latency counts from its expiry
         }
-        String holder = seen.holder();
-        observedHolder = holder;
-        if (!holder.isEmpty() && !holder.equals(reportedLeader)) {
-            reportedLeader = holder;
-            outbox.callback("new-leader", () -> config.onNewLeader().accept(holder));
-        }
+        reports.holder(seen.holder());
     }
 
     // ---- for StepDown ---------------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What an elector tells people and listeners: one INFO line per state change, a {@link StateChange} per
- * transition and a {@link LockCall} per acquire, renew and release outcome, queued in order with the callbacks.
+ * transition, a {@link LockCall} per acquire, renew and release outcome, and each new holder it sees
+ * (new-leader), queued in order with the callbacks. Used under the election loop's mutex; {@link #currentLeader()}
+ * is also read without it.
  */
 final class Reports {
 
@@ -25,6 +27,8 @@ final class Reports {
     private final Outbox outbox;
     private final String name;
     private final String lock;
+    private volatile String observedHolder = "";
+    private String reportedLeader = "";
 
     Reports(ElectionConfig config, Outbox outbox, String name) {
         this.config = config;
@@ -46,6 +50,21 @@ final class Reports {
                     cause, takeoverLatency);
             outbox.callback("listener", () -> listener.onTransition(change));
         });
+    }
+
+    /** The holder the lock names now (empty: none known); new-leader is called for each new one. */
+    void holder(String holder) {
+        observedHolder = holder;
+        if (!holder.isEmpty() && !holder.equals(reportedLeader)) {
+            reportedLeader = holder;
+            outbox.callback("new-leader", () -> config.onNewLeader().accept(holder));
+        }
+    }
+
+    /** The holder last seen, if any. */
+    Optional<String> currentLeader() {
+        String holder = observedHolder;
+        return holder.isEmpty() ? Optional.empty() : Optional.of(holder);
     }
 
     /** Why a leader that read {@code record} lost its term. */
