@@ -13,9 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * How fresh the election loop's view of the lock is: the lock's watch (whether it is up, and closing it) and when
  * the loop must read the object itself. Without a watch it polls every retry period with jitter; with one it
- * re-reads after {@code watchRecheck} of silence, which catches a half-open watch; after a watch (re)start or an
- * acquisition whose answer was lost it reads before anything else. Watch events are handed to the loop on the
- * scheduler, under its mutex, where every other method here is used too.
+ * re-reads after {@code watchRecheck} of silence, which catches a half-open watch; after a watch (re)start, a
+ * conflict, a failed acquisition (its write may have landed) or a step that threw, it reads before anything
+ * else. Watch events are handed to the loop on the scheduler, under its mutex, where every other method here is
+ * used too.
  */
 final class LockWatch implements LockListener {
 

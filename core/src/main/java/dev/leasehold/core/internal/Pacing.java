@@ -9,9 +9,9 @@ import org.slf4j.LoggerFactory;
 /**
  * When the election loop may send its next lock call: at once after an answer; after a run of failures with a
  * growing, jittered backoff that honours a server's Retry-After hint as far as a leader's renew deadline allows
- * ({@link Delays}); after a step-down with that backoff, after a resignation with the one asked for. A leader's
- * next renew is due a retry period after the start of its last successful renew (or acquisition). Used under the
- * election loop's mutex.
+ * ({@link Delays}); after a step-down at once, or with that backoff while calls were failing; after a resignation
+ * with the backoff asked for. A leader's next renew is due a retry period after the start of its last successful
+ * renew (or acquisition). Used under the election loop's mutex.
  */
 final class Pacing {
 
