@@ -29,11 +29,14 @@ import java.util.Map;
  * @param footprintRuns fresh JVMs per library in footprint, run alternating between the libraries
  * @param footprintSettle how long footprint runs after all electors lead before it measures
  * @param footprintStagger over how long footprint spreads the start of its electors
+ * @param footprintLatency round-trip latency footprint adds between the electors and the API server (a delaying
+ *     proxy in this process), as from an API server farther away or under load; zero for none
  */
 record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> timings, int reps, int crashReps,
         int crashParallel, int candidates, Duration settle, Timing loadTiming, List<Integer> loadFollowers,
         Duration loadSettle, Duration loadWindow, Timing footprintTiming, int footprintElectors,
-        int footprintBase, int footprintRuns, Duration footprintSettle, Duration footprintStagger) {
+        int footprintBase, int footprintRuns, Duration footprintSettle, Duration footprintStagger,
+        Duration footprintLatency) {
 
     static final List<String> SCENARIOS = List.of("handover", "crash", "load", "footprint");
 
@@ -44,6 +47,7 @@ record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> tim
         {"load.timing", "4/3/1"}, {"load.n", "1,10,50"}, {"load.settle", "15s"}, {"load.window", "60s"},
         {"footprint.timing", "15/10/2"}, {"footprint.n", "300"}, {"footprint.base", "100"},
         {"footprint.runs", "3"}, {"footprint.settle", "75s"}, {"footprint.stagger", "2s"},
+        {"footprint.latency", "0ms"},
     };
 
     /** What {@code quick} changes: a run of about five minutes. */
@@ -107,7 +111,8 @@ record BenchOptions(List<Library> libs, List<String> scenarios, List<Timing> tim
                 footprintBase,
                 positive("footprint.runs", values.get("footprint.runs")),
                 duration("footprint.settle", values.get("footprint.settle")),
-                duration("footprint.stagger", values.get("footprint.stagger")));
+                duration("footprint.stagger", values.get("footprint.stagger")),
+                duration("footprint.latency", values.get("footprint.latency")));
     }
 
     private static List<String> split(String list) {

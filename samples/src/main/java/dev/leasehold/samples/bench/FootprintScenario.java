@@ -37,7 +37,17 @@ final class FootprintScenario {
      * {@code footprint} line per library with the median of each per-elector figure and its spread
      * ({@code <figure>_range=min..max}).
      */
-    static void run(String apiUrl, BenchOptions options, PrintStream out) {
+    static void run(String serverUrl, BenchOptions options, PrintStream out) {
+        if (!options.footprintLatency().isZero()) {
+            try (DelayingProxy proxy = DelayingProxy.start(serverUrl, options.footprintLatency())) {
+                runAll(proxy.url(), options, out);
+            }
+        } else {
+            runAll(serverUrl, options, out);
+        }
+    }
+
+    private static void runAll(String apiUrl, BenchOptions options, PrintStream out) {
         Map<Library, List<Map<String, String>>> runs = new LinkedHashMap<>();
         for (int run = 1; run <= options.footprintRuns(); run++) {
             for (Library library : options.libs()) {
@@ -59,7 +69,8 @@ final class FootprintScenario {
         List<Map<String, String>> good = runs.stream().filter(r -> !r.containsKey("error")).toList();
         BenchLine line = new BenchLine("footprint", library).put("timing", options.footprintTiming().label())
                 .put("n", options.footprintElectors()).put("base", options.footprintBase()).put("reps", good.size())
-                .put("jvm", "fresh").put("settle_s", options.footprintSettle().toSeconds());
+                .put("jvm", "fresh").put("settle_s", options.footprintSettle().toSeconds())
+                .put("latency_ms", options.footprintLatency().toMillis());
         if (good.isEmpty()) {
             return line.put("error", "every_run_failed");
         }
