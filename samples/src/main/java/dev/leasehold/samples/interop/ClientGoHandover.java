@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.ToLongFunction;
@@ -23,8 +24,13 @@ import java.util.function.ToLongFunction;
  * handover: a Leasehold leader closes (and releases) while a client-go candidate follows, then that client-go
  * leader is stopped with {@code ReleaseOnCancel} while two Leasehold candidates follow, and so on.
  *
- * <p>Arguments: {@code [binary] [cycles=5] [timings=4/3/1,15/10/2] [stop-delay-ms=500] [label=client-go]}; the
- * binary may instead be named by the system property {@value #BINARY_PROPERTY}. Prints one line per direction and
+ * <p>Before each Leasehold leader closes, it waits a random time up to 2.2 retry periods after the client-go follower
+ * saw it lead, so that the release falls at a random point of that follower's polling (a Go 1.19 build's jitter
+ * is the same in every process: {@code math/rand} is not seeded before Go 1.20).
+ *
+ * <p>Arguments: {@code [binary] [cycles=5] [timings=4/3/1,15/10/2] [stop-delay-ms=500] [takeover-delay-ms=0]
+ * [label=client-go]}; the binary may instead be named by the system property {@value #BINARY_PROPERTY}.
+ * {@code takeover-delay-ms} is the Leasehold followers' {@code releaseTakeoverDelay}. Prints one line per direction and
  * timing: {@code BENCH scenario=client-go-handover lib=<label> direction=... timing=... cycles=... p50_ms=...
  * max_ms=...}, where {@code p50_ms}/{@code max_ms} run from the release landing (seen by a watch) to the
  * follower's started-leading, {@code from_stop_*} from the stop request, {@code overlap_*} from the follower's
@@ -45,6 +51,7 @@ public final class ClientGoHandover {
         int cycles = 5;
         List<Timing> timings = List.of(Timing.FAST, Timing.DEFAULT);
         Duration stopDelay = Duration.ofMillis(500);
+        Duration takeoverDelay = Duration.ZERO;
         String label = "client-go";
         try {
             for (String arg : args) {
@@ -55,13 +62,15 @@ public final class ClientGoHandover {
                             .map(Timing::parse).toList();
                 } else if (arg.startsWith("stop-delay-ms=")) {
                     stopDelay = Duration.ofMillis(Long.parseLong(arg.substring("stop-delay-ms=".length())));
+                } else if (arg.startsWith("takeover-delay-ms=")) {
+                    takeoverDelay = Duration.ofMillis(Long.parseLong(arg.substring("takeover-delay-ms=".length())));
                 } else if (arg.startsWith("label=")) {
                     label = arg.substring("label=".length());
                 } else if (!arg.contains("=")) {
                     binary = arg;
                 } else {
                     throw new IllegalArgumentException("unknown argument \"" + arg + "\"; expected [binary] cycles=N"
-                            + " timings=L/R/P,... stop-delay-ms=N label=TEXT");
+                            + " timings=L/R/P,... stop-delay-ms=N takeover-delay-ms=N label=TEXT");
                 }
             }
             if (binary == null) {
@@ -81,11 +90,13 @@ public final class ClientGoHandover {
             return;
         }
         System.out.println("# ClientGoHandover " + Instant.now() + " binary " + binary + ", cycles " + cycles
-                + ", stopped-leading of client-go takes " + stopDelay.toMillis() + " ms");
+                + ", stopped-leading of client-go takes " + stopDelay.toMillis() + " ms, Leasehold's releaseTakeoverDelay "
+                + takeoverDelay.toMillis() + " ms");
         try (MockApiServer server = MockApiServer.start()) {
             KubernetesClient client = server.newClient();
             for (Timing timing : timings) {
-                HandoverRun run = run(client, server.url(), Path.of(binary), timing, cycles, stopDelay);
+                HandoverRun run = run(client, server.url(), Path.of(binary), timing, cycles, stopDelay,
+                        takeoverDelay);
                 for (Handover.Direction direction : Handover.Direction.values()) {
                     System.out.println(line(run, direction, label));
                 }
@@ -106,6 +117,7 @@ public final class ClientGoHandover {
                 .put("direction", direction.label())
                 .put("timing", run.timing().label())
                 .put("cycles", handovers.size())
+                .put("takeover_delay_ms", run.takeoverDelay().toMillis())
                 .put("p50_ms", Math.round(takeover.percentile(50)))
                 .put("max_ms", Math.round(takeover.max()))
                 .put("from_stop_p50_ms", Math.round(fromStop.percentile(50)))
@@ -128,10 +140,12 @@ public final class ClientGoHandover {
     /**
      * Runs {@code cycles} handovers each way on a new Lease, starting with a Leasehold leader.
      *
+     * @param stopDelay how long client-go's OnStoppedLeading takes
+     * @param takeoverDelay the Leasehold followers' {@code releaseTakeoverDelay}
      * @throws IllegalStateException naming the step, if a step does not happen within three lease durations
      */
     public static HandoverRun run(KubernetesClient client, String serverUrl, Path binary, Timing timing, int cycles,
-            Duration stopDelay) throws InterruptedException {
+            Duration stopDelay, Duration takeoverDelay) throws InterruptedException {
         String lease = "clientgo-" + timing.slug() + "-" + RUNS.incrementAndGet();
         Duration limit = timing.leaseDuration().multipliedBy(3);
         Leaders leaders = new Leaders();
@@ -139,7 +153,7 @@ public final class ClientGoHandover {
         List<LeaseholdMember> members = new ArrayList<>();
         try (ReleaseWatch releases = new ReleaseWatch(client, lease)) {
             Step step = new Step(client, lease, releases, limit);
-            LeaseholdMember leader = member(members, client, lease, "leasehold-0", timing, leaders);
+            LeaseholdMember leader = member(members, client, lease, "leasehold-0", timing, takeoverDelay, leaders);
             step.await(leader::started, "leasehold-0 started leading");
             for (int cycle = 1; cycle <= cycles; cycle++) {
                 try (ClientGoElector goElector = ClientGoElector.start(binary, serverUrl, lease, "client-go-" + cycle,
@@ -147,10 +161,13 @@ public final class ClientGoHandover {
                     String holder = leader.identity();
                     goElector.await("new-leader " + holder,
                             e -> e.name().equals("new-leader") && holder.equals(e.fields().get("leader")), limit);
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(timing.retryPeriod().toMillis() * 22 / 10));
                     handovers.add(step.toClientGo(leader, goElector));
 
-                    LeaseholdMember a = member(members, client, lease, "leasehold-" + cycle + "a", timing, leaders);
-                    LeaseholdMember b = member(members, client, lease, "leasehold-" + cycle + "b", timing, leaders);
+                    LeaseholdMember a = member(members, client, lease, "leasehold-" + cycle + "a", timing,
+                            takeoverDelay, leaders);
+                    LeaseholdMember b = member(members, client, lease, "leasehold-" + cycle + "b", timing,
+                            takeoverDelay, leaders);
                     step.await(() -> a.hasSeen(goElector.identity()) && b.hasSeen(goElector.identity()),
                             "Leasehold followers saw " + goElector.identity() + " lead");
                     Handover toLeasehold = step.toLeasehold(goElector, a, b);
@@ -164,12 +181,12 @@ public final class ClientGoHandover {
         } finally {
             members.forEach(LeaseholdMember::close);
         }
-        return new HandoverRun(timing, handovers, leaders.maxLeasehold(), leaders.maxTotal());
+        return new HandoverRun(timing, takeoverDelay, handovers, leaders.maxLeasehold(), leaders.maxTotal());
     }
 
     private static LeaseholdMember member(List<LeaseholdMember> members, KubernetesClient client, String lease,
-            String identity, Timing timing, Leaders leaders) {
-        LeaseholdMember member = new LeaseholdMember(client, lease, identity, timing, leaders);
+            String identity, Timing timing, Duration takeoverDelay, Leaders leaders) {
+        LeaseholdMember member = new LeaseholdMember(client, lease, identity, timing, takeoverDelay, leaders);
         members.add(member);
         return member;
     }

@@ -4,6 +4,7 @@ import dev.leasehold.core.LeaderElector;
 import dev.leasehold.lock.lease.LeaseLock;
 import dev.leasehold.samples.bench.Timing;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,7 +22,8 @@ final class LeaseholdMember implements AutoCloseable {
     private final AtomicLong term = new AtomicLong();
     private final Set<String> leadersSeen = ConcurrentHashMap.newKeySet();
 
-    LeaseholdMember(KubernetesClient client, String lease, String identity, Timing timing, Leaders leaders) {
+    LeaseholdMember(KubernetesClient client, String lease, String identity, Timing timing,
+            Duration releaseTakeoverDelay, Leaders leaders) {
         this.identity = identity;
         LeaseLock lock = LeaseLock.builder().client(client).namespace("default").name(lease).identity(identity)
                 .build();
@@ -31,6 +33,7 @@ final class LeaseholdMember implements AutoCloseable {
                 .renewDeadline(timing.renewDeadline())
                 .retryPeriod(timing.retryPeriod())
                 .releaseOnClose(true)
+                .releaseTakeoverDelay(releaseTakeoverDelay)
                 .onStartedLeading(leadership -> {
                     term.set(leadership.term());
                     startedAt.set(System.currentTimeMillis());

@@ -24,15 +24,12 @@ class ClientGoHandoverTest {
 
     @Test
     void handsTheLeaseToClientGoAndBackWithoutWaitingOutALease() throws Exception {
-        String binary = System.getProperty(ClientGoHandover.BINARY_PROPERTY);
-        assumeTrue(binary != null && !binary.isBlank(), "no client-go elector binary: build samples/interop/client-go"
-                + " (see its README) and run with -D" + ClientGoHandover.BINARY_PROPERTY + "=PATH to test the"
-                + " handover with client-go");
+        String binary = binary();
 
         HandoverRun run;
         try (MockApiServer server = MockApiServer.start()) {
             run = ClientGoHandover.run(server.newClient(), server.url(), Path.of(binary), TIMING, 2,
-                    Duration.ofMillis(500));
+                    Duration.ofMillis(500), Duration.ZERO);
         }
 
         Duration wellWithinALease = TIMING.leaseDuration().dividedBy(2);
@@ -59,6 +56,33 @@ class ClientGoHandoverTest {
                 .as("client-go released before its OnStoppedLeading returned").isTrue());
         assertThat(toLeasehold.get(1).transitionsAfter()).isEqualTo(toClientGo.get(0).transitionsBefore() + 4);
         assertThat(run.maxLeaseholdLeaders()).as("Leasehold electors leading at once").isEqualTo(1);
+    }
+
+    @Test
+    void aReleaseTakeoverDelayLongerThanClientGosStopKeepsTheTwoLeadersWorkApart() throws Exception {
+        String binary = binary();
+
+        HandoverRun run;
+        try (MockApiServer server = MockApiServer.start()) {
+            run = ClientGoHandover.run(server.newClient(), server.url(), Path.of(binary), TIMING, 1,
+                    Duration.ofMillis(500), Duration.ofMillis(1500));
+        }
+
+        assertThat(run.of(Handover.Direction.CLIENT_GO_TO_LEASEHOLD)).singleElement().satisfies(handover -> {
+            assertThat(handover.releasedBeforeStopReturned()).isTrue();
+            assertThat(handover.overlapMillis()).as("client-go's OnStoppedLeading returned before Leasehold started")
+                    .isNegative();
+            assertThat(handover.transitionsRose()).isTrue();
+        });
+        assertThat(run.maxLeaders()).as("leaders at once, by both sides' callbacks").isEqualTo(1);
+    }
+
+    private static String binary() {
+        String binary = System.getProperty(ClientGoHandover.BINARY_PROPERTY);
+        assumeTrue(binary != null && !binary.isBlank(), "no client-go elector binary: build samples/interop/client-go"
+                + " (see its README) and run with -D" + ClientGoHandover.BINARY_PROPERTY + "=PATH to test the"
+                + " handover with client-go");
+        return binary;
     }
 
     @Test
