@@ -163,6 +163,18 @@ public final class ClientGoElector implements AutoCloseable {
         return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * client-go's error lines so far (klog severity {@code E}: failed reads, failed updates or releases), read from
+     * its log.
+     */
+    public List<String> errorLines() {
+        try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.filter(line -> line.startsWith("E")).toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of("cannot read " + log + ": " + e.getMessage());
+        }
+    }
+
     /** Stops it (SIGTERM, then SIGKILL after 5 s) and deletes its log unless it failed. */
     @Override
     public void close() {

@@ -100,6 +100,7 @@ public final class ClientGoHandover {
                 for (Handover.Direction direction : Handover.Direction.values()) {
                     System.out.println(line(run, direction, label));
                 }
+                run.clientGoErrors().forEach(error -> System.out.println("# client-go error " + error));
                 System.out.flush();
             }
         }
@@ -130,7 +131,8 @@ public final class ClientGoHandover {
                         + handovers.size())
                 .put("transitions_last", handovers.get(handovers.size() - 1).transitionsAfter())
                 .put("leasehold_leaders_max", run.maxLeaseholdLeaders())
-                .put("leaders_max", run.maxLeaders());
+                .put("leaders_max", run.maxLeaders())
+                .put("client_go_errors", run.clientGoErrors().size());
     }
 
     private static Stats stats(List<Handover> handovers, ToLongFunction<Handover> measure) {
@@ -151,6 +153,7 @@ public final class ClientGoHandover {
         Leaders leaders = new Leaders();
         List<Handover> handovers = new ArrayList<>();
         List<LeaseholdMember> members = new ArrayList<>();
+        List<String> clientGoErrors = new ArrayList<>();
         try (ReleaseWatch releases = new ReleaseWatch(client, lease)) {
             Step step = new Step(client, lease, releases, limit);
             LeaseholdMember leader = member(members, client, lease, "leasehold-0", timing, takeoverDelay, leaders);
@@ -176,12 +179,14 @@ public final class ClientGoHandover {
                     // the other one has followed the new leader for a retry period or two: it must not lead
                     Thread.sleep(timing.retryPeriod().multipliedBy(2).toMillis());
                     (leader == a ? b : a).close();
+                    goElector.errorLines().forEach(line -> clientGoErrors.add(goElector.identity() + ": " + line));
                 }
             }
         } finally {
             members.forEach(LeaseholdMember::close);
         }
-        return new HandoverRun(timing, takeoverDelay, handovers, leaders.maxLeasehold(), leaders.maxTotal());
+        return new HandoverRun(timing, takeoverDelay, handovers, leaders.maxLeasehold(), leaders.maxTotal(),
+                clientGoErrors);
     }
 
     private static LeaseholdMember member(List<LeaseholdMember> members, KubernetesClient client, String lease,

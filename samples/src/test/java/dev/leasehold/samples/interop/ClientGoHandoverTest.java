@@ -56,6 +56,7 @@ class ClientGoHandoverTest {
                 .as("client-go released before its OnStoppedLeading returned").isTrue());
         assertThat(toLeasehold.get(1).transitionsAfter()).isEqualTo(toClientGo.get(0).transitionsBefore() + 4);
         assertThat(run.maxLeaseholdLeaders()).as("Leasehold electors leading at once").isEqualTo(1);
+        assertThat(run.clientGoErrors()).as("client-go's error lines (it read and wrote every record)").isEmpty();
     }
 
     @Test
