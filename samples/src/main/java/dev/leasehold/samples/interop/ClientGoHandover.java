@@ -90,8 +90,8 @@ public final class ClientGoHandover {
             return;
         }
         System.out.println("# ClientGoHandover " + Instant.now() + " binary " + binary + ", cycles " + cycles
-                + ", stopped-leading of client-go takes " + stopDelay.toMillis() + " ms, Leasehold's releaseTakeoverDelay "
-                + takeoverDelay.toMillis() + " ms");
+                + ", stopped-leading of client-go takes " + stopDelay.toMillis()
+                + " ms, Leasehold's releaseTakeoverDelay " + takeoverDelay.toMillis() + " ms");
         try (MockApiServer server = MockApiServer.start()) {
             KubernetesClient client = server.newClient();
             for (Timing timing : timings) {
@@ -218,7 +218,8 @@ public final class ClientGoHandover {
             Lease after = read();
             return new Handover(Handover.Direction.LEASEHOLD_TO_CLIENT_GO, stopAt, releaseSeen, started.epochMillis(),
                     leader.stoppedAt(), releaseSeen < leader.stoppedAt(), before,
-                    after.getSpec().getLeaseTransitions(), after.getSpec().getHolderIdentity(), follower.identity(), -1);
+                    after.getSpec().getLeaseTransitions(), after.getSpec().getHolderIdentity(), follower.identity(),
+                    -1);
         }
 
         Handover toLeasehold(ClientGoElector leader, LeaseholdMember a, LeaseholdMember b)
