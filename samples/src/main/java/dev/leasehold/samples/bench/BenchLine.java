@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** One output line: {@code BENCH scenario=<name> lib=<lib> key=value ...}. */
-final class BenchLine {
+public final class BenchLine {
 
     private final Map<String, String> fields = new LinkedHashMap<>();
 
@@ -12,18 +12,18 @@ final class BenchLine {
         this(scenario, library.label());
     }
 
-    BenchLine(String scenario, String library) {
+    public BenchLine(String scenario, String library) {
         fields.put("scenario", scenario);
         fields.put("lib", library);
     }
 
-    BenchLine put(String key, Object value) {
+    public BenchLine put(String key, Object value) {
         fields.put(key, String.valueOf(value));
         return this;
     }
 
     /** An error line: {@code error=} followed by the reason, spaces replaced so the line stays parseable. */
-    BenchLine error(Throwable failure) {
+    public BenchLine error(Throwable failure) {
         String reason = failure.getClass().getSimpleName()
                 + (failure.getMessage() == null ? "" : ":" + failure.getMessage());
         return put("error", reason.replaceAll("\\s+", "_"));

@@ -4,24 +4,24 @@ import java.util.Arrays;
 import java.util.Collection;
 
 /** Nearest-rank percentiles of a few samples, in milliseconds. */
-final class Stats {
+public final class Stats {
 
     private final double[] sorted;
 
-    Stats(Collection<Double> samples) {
+    public Stats(Collection<Double> samples) {
         this.sorted = samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return sorted.length == 0;
     }
 
-    int count() {
+    public int count() {
         return sorted.length;
     }
 
     /** The smallest sample such that at least {@code p} percent of the samples are at or below it. */
-    double percentile(double p) {
+    public double percentile(double p) {
         if (sorted.length == 0) {
             throw new IllegalStateException("no samples");
         }
@@ -29,7 +29,7 @@ final class Stats {
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
-    double max() {
+    public double max() {
         return percentile(100);
     }
 
