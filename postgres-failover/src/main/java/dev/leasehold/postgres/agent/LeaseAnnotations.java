@@ -18,6 +18,7 @@ final class LeaseAnnotations {
     private final HandoverRequests requests;
     private final SyncKeeper sync;
     private final AgentState state;
+    private final WrittenMembers members = new WrittenMembers();
     private volatile Map<String, String> current = Map.of();
 
     LeaseAnnotations(AgentConfig config, ClusterView view, HistoryKeeper history, HandoverRequests requests,
@@ -57,11 +58,31 @@ final class LeaseAnnotations {
         }
         if (holds) { // the members the failsafe asks; "" clears a list an earlier failsafe-enabled primary wrote
             a.put(ClusterView.MEMBERS, config.failsafe().isEmpty() ? ""
-                    : new MemberList(view.knownMembers(), config.failsafe().get().offListAfter()).write());
+                    : members.text(new MemberList(view.knownMembers(), config.failsafe().get().offListAfter())));
         }
         if (holds && sync != null) {
             sync.toPublish().ifPresent(set -> a.put(SyncSet.ANNOTATION, set.write()));
         }
         current = Map.copyOf(a);
+    }
+
+    /**
+     * The member list's annotation value, written again only when the list changes: the holder builds its
+     * annotations on every loop tick, and the members change rarely.
+     */
+    static final class WrittenMembers {
+        private record Written(MemberList list, String text) {
+        }
+
+        private volatile Written last; // the loop and a switchover's release may both ask; a race only writes twice
+
+        String text(MemberList list) {
+            Written w = last;
+            if (w == null || !w.list().equals(list)) {
+                w = new Written(list, list.write());
+                last = w;
+            }
+            return w.text();
+        }
     }
 }

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The two Lease annotations that share one JSON-object reader: what they write reads back, and bad text is named. */
+/**
+ * The two Lease annotations that share one JSON-object reader: what they write reads back, bad text is named, and
+ * the holder writes the member list again only when it changes.
+ */
 class MemberListAndSyncSetTest {
 
     @Test
@@ -34,5 +37,18 @@ class MemberListAndSyncSetTest {
                 .hasMessage("field members: \"Bad Name\" is not a member name");
         assertThatThrownBy(() -> SyncSet.read("{\"method\": \"ANY\", \"count\": \"one\", \"members\": []}"))
                 .hasMessage("field count = \"one\" must be an integer");
+    }
+
+    @Test
+    void theHolderWritesTheMemberListAgainOnlyWhenTheMembersChange() {
+        LeaseAnnotations.WrittenMembers written = new LeaseAnnotations.WrittenMembers();
+        MemberList two = new MemberList(Set.of("pg-0", "pg-1"), Duration.ofMillis(1500));
+        String first = written.text(two);
+        assertThat(first).isEqualTo(two.write());
+        assertThat(written.text(new MemberList(Set.of("pg-1", "pg-0"), Duration.ofMillis(1500))))
+                .as("the same members, listed anew: the text written before").isSameAs(first);
+        String grown = written.text(new MemberList(Set.of("pg-0", "pg-1", "pg-2"), Duration.ofMillis(1500)));
+        assertThat(MemberList.read(grown).names()).containsExactlyInAnyOrder("pg-0", "pg-1", "pg-2");
+        assertThat(MemberList.read(written.text(two)).names()).containsExactlyInAnyOrder("pg-0", "pg-1");
     }
 }
