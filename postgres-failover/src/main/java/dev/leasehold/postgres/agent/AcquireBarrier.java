@@ -48,8 +48,9 @@ final class AcquireBarrier {
         if (inFlight > 0) {
             return false;
         }
-        long end = nanoTime.getAsLong() + window.toNanos();
-        if (!runningAt(nanoTime.getAsLong()) || end - promiseEndsNanos > 0) {
+        long now = nanoTime.getAsLong();
+        long end = now + window.toNanos();
+        if (!runningAt(now) || end - promiseEndsNanos > 0) {
             promiseEndsNanos = end;
         }
         promisedTo = primary;

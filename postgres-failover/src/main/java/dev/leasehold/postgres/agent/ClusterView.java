@@ -264,6 +264,17 @@ final class ClusterView implements AutoCloseable {
         return new java.util.TreeSet<>(podNames);
     }
 
+    /**
+     * This member, every pod of the cluster and every member whose status it reads: the list a failsafe primary
+     * publishes and asks. A pod counts from its creation, before its agent publishes anything.
+     */
+    java.util.SortedSet<String> knownMembers() {
+        java.util.SortedSet<String> all = pods();
+        all.addAll(others().keySet());
+        all.add(self);
+        return all;
+    }
+
     /** The other members' statuses, with their ages. */
     synchronized Map<String, Observed> others() {
         long now = nanoTime.getAsLong();

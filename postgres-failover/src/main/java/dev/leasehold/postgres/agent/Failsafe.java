@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * The primary side of the API-server outage failsafe. While the primary's renews fail, it asks every member it
  * knows ({@code POST /failsafe} on each agent) to promise not to take over for {@code window}; a member promises
  * only when it cannot reach the API server itself, does not hold a term, is not writable, and names the same
- * holder and term (see {@link Agent#confirmFailsafe}). When every member promised, the primary may stay writable
+ * holder and term (see {@link FailsafePromises#confirm}). When every member promised, the primary may stay writable
  * until the round's start plus the shortest promise, less the fence margin (two fence timeouts and the clock-rate
  * drift): each promise started after the round did on the member's clock, so every member is still bound when
  * the primary's fence has finished. One member that cannot be reached, refuses or answers late proves nothing,

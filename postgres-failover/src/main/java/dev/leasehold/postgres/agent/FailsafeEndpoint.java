@@ -19,7 +19,7 @@ import java.util.Set;
  * {@code {"primary": "<member>", "term": N, "windowMs": N}}; when the agents have a switchover token, the request
  * carries it ({@code Authorization: Bearer <token>}: the agents of a cluster share it). Answers, all JSON: 200
  * {@code {"member", "promisedMs"}}; 409 {@code {"error"}} refused, with the reason; 404 failsafe off on this
- * member; 400 malformed body; 401/403 token; 405 another method. See {@link Agent#confirmFailsafe}.
+ * member; 400 malformed body; 401/403 token; 405 another method. See {@link FailsafePromises#confirm}.
  */
 final class FailsafeEndpoint {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,7 +53,7 @@ final class FailsafeEndpoint {
             answer(x, 400, error("malformed body: " + e.getMessage()));
             return;
         }
-        Agent.FailsafeAnswer a = agent.confirmFailsafe(r.primary(), r.term(), Duration.ofMillis(r.windowMs()));
+        FailsafePromises.Answer a = agent.confirmFailsafe(r.primary(), r.term(), Duration.ofMillis(r.windowMs()));
         if (a.status() != 200) {
             answer(x, a.status(), error(a.message()));
             return;

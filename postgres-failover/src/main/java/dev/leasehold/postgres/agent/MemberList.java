@@ -48,15 +48,7 @@ public record MemberList(Set<String> names, Duration offListAfter) {
      * @throws IllegalArgumentException naming the field and the value when it is not a member list
      */
     static MemberList read(String text) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(text);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not JSON");
-        }
-        if (n == null || !n.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
+        JsonNode n = JsonObjects.read(text, false); // ClusterView logs the text beside the message
         JsonNode members = n.get("members");
         if (members == null || !members.isArray()) {
             throw new IllegalArgumentException("field members = " + members + " is not a list of names");

@@ -67,15 +67,7 @@ public record SyncSet(String method, int count, List<String> members, boolean st
      * @throws IllegalArgumentException naming the field and the value
      */
     static SyncSet read(String text) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(text);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not JSON: " + (text.length() > 60 ? text.substring(0, 57) + "..." : text));
-        }
-        if (n == null || !n.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
+        JsonNode n = JsonObjects.read(text, true);
         JsonNode method = n.get("method");
         JsonNode count = n.get("count");
         JsonNode members = n.get("members");

@@ -1,0 +1,22 @@
+package dev.leasehold.postgres.agent;
+
+import dev.leasehold.core.Leadership;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What the agent's parts share about this member across their threads: the term the elector's callbacks set, the
+ * server's state the loop samples and every fence clears, and the switchover in progress. The loop, the
+ * watchdog, the failsafe thread, the HTTP endpoints and the switchover read it; each field is volatile.
+ */
+final class AgentState {
+    final AtomicBoolean closed = new AtomicBoolean();
+    volatile Leadership leadership;
+    volatile Optional<String> gateRefusal = Optional.of("starting");
+    volatile boolean pgWritable;
+    volatile MemberStatus own;
+    volatile boolean holding;
+    volatile String switchingTo;
+    volatile long lastTerm;
+    volatile boolean servedTerm; // this member was the primary of a valid term and is not fenced since
+}
