@@ -619,6 +619,13 @@ final class SimCluster {
         if (writable.size() > 1) {
             throw new AssertionError("t=" + now + ": two members accept writes: " + writable);
         }
+        // the failsafe's guarantee is stronger: a server kept writable by promises is fenced (stopped) before any
+        // member that promised may take over, whether or not it holds its commits
+        List<String> running = members.stream().filter(m -> m.pgUp && m.diskRole == Role.PRIMARY).map(m -> m.name)
+                .toList();
+        if (running.size() > 1) {
+            throw new AssertionError("t=" + now + ": two servers run as primary: " + running);
+        }
     }
 
     // ------------------------------------------------------------------ faults
@@ -638,6 +645,7 @@ final class SimCluster {
         m.agentUp = true;
         m.holding = false;
         m.seenVersion = -1;
+        m.gateOpen = false; // AgentState.gateRefusal: "starting" until the agent's first decision
         m.servedTerm = false;
         freshFailsafe(m);
     }
