@@ -2,6 +2,8 @@ package dev.leasehold.postgres.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -34,6 +36,7 @@ class AgentSimulationTest {
         long promotions = 0;
         long lost = 0;
         Tally tally = new Tally();
+        List<AssertionError> failed = new ArrayList<>();
         long first = only != null ? only : 1;
         long last = only != null ? only : SCHEDULES;
         for (long seed = first; seed <= last; seed++) {
@@ -42,7 +45,8 @@ class AgentSimulationTest {
             try {
                 run(c, new SplittableRandom(seed * 31 + 7), tally);
             } catch (AssertionError e) {
-                throw replay(seed, c, e);
+                failed.add(replay(seed, c, e));
+                continue; // the other schedules still run: the report lists every seed that failed
             }
             promotions += c.promotions;
             lost += c.lostAsync;
@@ -57,6 +61,13 @@ class AgentSimulationTest {
         System.out.printf("agent simulation: %d schedules with the failsafe, %d outages of every member's API "
                 + "access, %d survived writable by the same primary, %d promises made, %d rounds confirmed%n",
                 tally.schedules, tally.outages, tally.survived, tally.promises, tally.rounds);
+        if (!failed.isEmpty()) {
+            AssertionError e = new AssertionError(failed.size() + " schedules failed: " + failed.stream()
+                    .map(f -> f.getMessage().substring(0, f.getMessage().indexOf(" failed"))).toList() + "; the first: "
+                    + failed.get(0).getMessage(), failed.get(0));
+            failed.stream().skip(1).limit(20).forEach(e::addSuppressed);
+            throw e;
+        }
         assertThat(promotions).isGreaterThan(last - first);
         if (only == null) {
             assertThat(tally.promises).as("promises made").isGreaterThan(tally.schedules);
