@@ -64,6 +64,8 @@ final class SimCluster {
         boolean lastRoundConfirmed;
         long failsafeEndedAt = -1;
         boolean underFailsafe;
+        /** The primary this member's promise ran for at the last check; null when none ran. */
+        String promiseSeen;
         boolean agentUp = true;
         boolean reachable = true;
         boolean pgUp = true;
@@ -626,6 +628,23 @@ final class SimCluster {
         if (running.size() > 1) {
             throw new AssertionError("t=" + now + ": two servers run as primary: " + running);
         }
+        // and, sharper: when a promise ends, the primary it bound no longer runs on the failsafe (a primary whose
+        // term outlived its failsafe window is covered by the Lease's rules, as without failsafe)
+        for (M m : members) {
+            Optional<AcquireBarrier.Promise> p = m.barrier.running();
+            if (m.promiseSeen != null && p.isEmpty()) {
+                M primary = member(m.promiseSeen);
+                boolean holds = primary.term > 0 && now < primary.validUntil;
+                boolean onFailsafe = !failsafeLeft(primary).isZero()
+                        || primary.failsafeEndedAt >= 0 && primary.failsafeEndedAt >= primary.termEndedAt;
+                if (primary.pgUp && primary.diskRole == Role.PRIMARY && !holds && onFailsafe) {
+                    throw new AssertionError("t=" + now + ": " + m.name + "'s promise to " + primary.name
+                            + " ended, but " + primary.name + " still runs as primary on the failsafe (its window"
+                            + " ended at " + primary.failsafeEndedAt + ", its term at " + primary.termEndedAt + ")");
+                }
+            }
+            m.promiseSeen = p.map(AcquireBarrier.Promise::primary).orElse(null);
+        }
     }
 
     // ------------------------------------------------------------------ faults
@@ -638,6 +657,8 @@ final class SimCluster {
         m.term = 0;
         m.termEndedAt = now;
         m.fenceAt = -1;
+        freshFailsafe(m); // its promise, and what it proved, live in the agent's memory
+        m.promiseSeen = null;
     }
 
     void restartAgent(M m) {
