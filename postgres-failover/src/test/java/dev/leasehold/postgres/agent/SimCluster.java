@@ -143,6 +143,8 @@ final class SimCluster {
     final Map<Integer, long[]> branches = new HashMap<>();
     final List<String> trace = new ArrayList<>();
     final boolean failsafe;
+    /** failsafeWindow: how long a member promises (milliseconds). */
+    final long window;
     /** httpCut[i][j]: the agents of members i and j cannot reach each other over HTTP. */
     final boolean[][] httpCut;
     long now;
@@ -156,8 +158,13 @@ final class SimCluster {
     }
 
     SimCluster(long seed, int size, boolean failsafe) {
+        this(seed, size, failsafe, FS_WINDOW);
+    }
+
+    SimCluster(long seed, int size, boolean failsafe, long window) {
         rnd = new SplittableRandom(seed);
         this.failsafe = failsafe;
+        this.window = window;
         this.httpCut = new boolean[size][size];
         for (int i = 0; i < size; i++) {
             M m = new M("pg-" + i, i);
@@ -181,7 +188,7 @@ final class SimCluster {
     /** A (re)started agent's failsafe: no promise given, nothing proven (both live in the agent's memory). */
     private void freshFailsafe(M m) {
         m.barrier = new AcquireBarrier(() -> clock(m));
-        m.proven = new FailsafeWindow(Duration.ofMillis(FS_WINDOW), Duration.ofMillis(FENCE_TIMEOUT), DRIFT,
+        m.proven = new FailsafeWindow(Duration.ofMillis(window), Duration.ofMillis(FENCE_TIMEOUT), DRIFT,
                 Duration.ofMillis(FS_LIMIT));
         m.lastRoundConfirmed = false;
         m.underFailsafe = false;
@@ -346,12 +353,12 @@ final class SimCluster {
         m.leaseView.members.ifPresent(list -> names.addAll(list.names()));
         names.remove(m.name);
         long start = clock(m);
-        long granted = FS_WINDOW;
+        long granted = window;
         boolean all = true;
         for (String name : names) { // asked in parallel: every member answers, whatever the others say
             M p = member(name);
             Optional<Duration> g = p.agentUp && linked(m, p) ? confirm(p, m.name, m.lastTerm,
-                    Duration.ofMillis(FS_WINDOW)) : Optional.empty();
+                    Duration.ofMillis(window)) : Optional.empty();
             if (g.isEmpty()) {
                 all = false;
             } else {
