@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 
@@ -315,8 +316,8 @@ final class SimCluster {
     // ------------------------------------------------------------------ failsafe
 
     /** The members {@code m}'s agent knows: the pods it saw and itself. */
-    private java.util.Set<String> knownMembers(M m) {
-        java.util.Set<String> all = new TreeSet<>(m.view.keySet());
+    private Set<String> knownMembers(M m) {
+        Set<String> all = new TreeSet<>(m.view.keySet());
         all.add(m.name);
         return all;
     }
@@ -349,7 +350,7 @@ final class SimCluster {
             return;
         }
         m.lastRoundAt = now;
-        java.util.Set<String> names = knownMembers(m);
+        Set<String> names = knownMembers(m);
         m.leaseView.members.ifPresent(list -> names.addAll(list.names()));
         names.remove(m.name);
         long start = clock(m);
