@@ -243,6 +243,9 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                 require(window.compareTo(needed) > 0, "failsafeWindow", window, "must exceed 2 × fenceTimeout +"
                         + " clock drift + failsafeTimeout + retryPeriod = " + needed
                         + ": a round of confirmations must outlast the next round and the fence");
+                require(window.compareTo(leaseDuration) <= 0, "failsafeWindow", window, "must not exceed leaseDuration ("
+                        + leaseDuration + "): a promise lives in the member's agent, and a restarted agent may take"
+                        + " an expired Lease leaseDuration after it starts");
                 Duration limit = failsafeLimit != null ? failsafeLimit : Duration.ofMinutes(5);
                 require(limit.compareTo(window) > 0, "failsafeLimit", limit, "must exceed failsafeWindow (" + window
                         + ")");

@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * only when it cannot reach the API server itself, does not hold a term, is not writable, and names the same
  * holder and term (see {@link FailsafePromises#confirm}). When every member promised, the primary may stay writable
  * until the round's start plus the shortest promise, less the fence margin (two fence timeouts and the clock-rate
- * drift): each promise started after the round did on the member's clock, so every member is still bound when
- * the primary's fence has finished. One member that cannot be reached, refuses or answers late proves nothing,
- * and the primary then fences at its deadline as without failsafe.
+ * drift; the arithmetic is {@link FailsafeWindow}'s): each promise started after the round did on the member's
+ * clock, so every member is still bound when the primary's fence has finished. One member that cannot be
+ * reached, refuses or answers late proves nothing, and the primary then fences at its deadline as without failsafe.
  *
  * <p>The rounds run on the agent's failsafe thread; {@link #remaining()} is read by the loop and the watchdog.
  */
@@ -48,23 +48,17 @@ final class Failsafe {
 
     private final String self;
     private final AgentConfig.Failsafe settings;
-    private final Duration margin;
-    private final double drift;
+    private final FailsafeWindow proven;
     private final Optional<Path> tokenFile;
     private final LongSupplier nanoTime;
     private final HttpClient http;
-    private volatile long provenUntilNanos;
-    private volatile boolean proven;
-    private volatile long stintStartNanos;
-    private volatile boolean inStint;
     private volatile String lastReason = "";
 
     Failsafe(String self, AgentConfig config, LongSupplier nanoTime) {
         this.self = self;
         this.settings = config.failsafe().orElseThrow();
-        this.drift = config.maxClockDrift();
-        this.margin = config.fenceTimeout().multipliedBy(2)
-                .plus(Duration.ofNanos((long) (settings.window().toNanos() * drift * 2)));
+        this.proven = new FailsafeWindow(settings.window(), config.fenceTimeout(), config.maxClockDrift(),
+                settings.limit());
         this.tokenFile = config.switchoverTokenFile();
         this.nanoTime = nanoTime;
         this.http = HttpClient.newBuilder().connectTimeout(settings.timeout()).build();
@@ -75,25 +69,17 @@ final class Failsafe {
      * {@code limit} after the first confirmed round of this outage.
      */
     Duration remaining() {
-        if (!proven) {
-            return Duration.ZERO;
-        }
-        long now = nanoTime.getAsLong();
-        long until = provenUntilNanos;
-        long cap = stintStartNanos + settings.limit().toNanos();
-        long left = Math.min(until - now, cap - now);
-        return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
+        return proven.remaining(nanoTime.getAsLong());
     }
 
     /** Whether the confirmations hit {@code limit}: the primary then fences whatever the members say. */
     boolean limitReached() {
-        return proven && inStint && nanoTime.getAsLong() - (stintStartNanos + settings.limit().toNanos()) >= 0;
+        return proven.limitReached(nanoTime.getAsLong());
     }
 
     /** Forgets what was proven (the server was fenced, or renews succeed again: the outage is over). */
     void clear() {
-        proven = false;
-        inStint = false;
+        proven.clear();
     }
 
     /**
@@ -147,15 +133,7 @@ final class Failsafe {
         if (!refusals.isEmpty()) {
             return note(new Round(false, Duration.ZERO, String.join("; ", refusals)));
         }
-        long until = start + (long) (Duration.ofMillis(granted).toNanos() * (1 - drift)) - margin.toNanos();
-        if (!inStint) {
-            stintStartNanos = start;
-            inStint = true;
-        }
-        if (!proven || until - provenUntilNanos > 0) {
-            provenUntilNanos = until;
-        }
-        proven = true;
+        proven.confirmed(start, Duration.ofMillis(granted));
         lastReason = "";
         return new Round(true, Duration.ofMillis(granted), peers.size() + " members confirmed");
     }

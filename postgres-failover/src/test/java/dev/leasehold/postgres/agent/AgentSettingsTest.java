@@ -122,6 +122,27 @@ class AgentSettingsTest {
                 .hasMessageStartingWith("fenceTimeout = PT0.5S leaves no room for the fence");
     }
 
+    /**
+     * A member keeps its failsafe promise in its agent's memory; a restarted agent takes an expired Lease
+     * leaseDuration after it starts. With failsafeWindow 25 s over leaseDuration 10 s, the agent simulation had a
+     * member promise, restart 3 s later, reach the API server and promote 10 s after, while the primary still
+     * accepted writes on that promise (SimCluster seed 2, 3 members: "t=34200: two members accept writes").
+     */
+    @Test
+    void aFailsafeWindowLongerThanLeaseDurationIsRefusedBecauseARestartedMemberForgetsItsPromise() throws Exception {
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_LEASE_DURATION", "10s");
+        env.put("LEASEHOLD_RENEW_DEADLINE", "7s");
+        env.put("LEASEHOLD_RETRY_PERIOD", "2s");
+        env.put("LEASEHOLD_FAILSAFE", "true");
+        env.put("LEASEHOLD_FAILSAFE_WINDOW", "25s");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessageStartingWith("failsafeWindow = PT25S must not exceed leaseDuration (PT10S)");
+        env.put("LEASEHOLD_FAILSAFE_WINDOW", "10s");
+        assertThat(AgentSettings.from(env).toConfig(client).failsafe().orElseThrow().window())
+                .isEqualTo(Duration.ofSeconds(10));
+    }
+
     @Test
     void theFailsafeIsOffByDefaultAndItsWindowAndTimeoutAreCheckedWhenOn() throws Exception {
         Map<String, String> env = env();
@@ -138,14 +159,14 @@ class AgentSettingsTest {
         env.put("LEASEHOLD_FAILSAFE_WINDOW", "2s");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
                 .hasMessageStartingWith("failsafeWindow = PT2S must exceed 2 × fenceTimeout");
-        env.put("LEASEHOLD_FAILSAFE_WINDOW", "6s");
-        env.put("LEASEHOLD_FAILSAFE_TIMEOUT", "3s");
+        env.put("LEASEHOLD_FAILSAFE_WINDOW", "3900ms");
+        env.put("LEASEHOLD_FAILSAFE_TIMEOUT", "2s");
         assertThat(AgentSettings.from(env).toConfig(client).failsafe())
-                .contains(new AgentConfig.Failsafe(Duration.ofSeconds(6), Duration.ofSeconds(3), Duration.ofMinutes(5),
-                        Duration.ofSeconds(307)));
-        env.put("LEASEHOLD_FAILSAFE_LIMIT", "5s");
+                .contains(new AgentConfig.Failsafe(Duration.ofMillis(3900), Duration.ofSeconds(2),
+                        Duration.ofMinutes(5), Duration.ofSeconds(307)));
+        env.put("LEASEHOLD_FAILSAFE_LIMIT", "3s");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessage("failsafeLimit = PT5S must exceed failsafeWindow (PT6S)");
+                .hasMessage("failsafeLimit = PT3S must exceed failsafeWindow (PT3.9S)");
         env.remove("LEASEHOLD_FAILSAFE_LIMIT");
         env.put("LEASEHOLD_HTTP_PORT", "-1");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
@@ -153,7 +174,7 @@ class AgentSettingsTest {
         env.remove("LEASEHOLD_HTTP_PORT");
         env.put("LEASEHOLD_FAILSAFE", "false");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessage("failsafeWindow = PT6S needs failsafe on");
+                .hasMessage("failsafeWindow = PT3.9S needs failsafe on");
         env.put("LEASEHOLD_FAILSAFE", "maybe");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client)).hasMessageContaining("LEASEHOLD_FAILSAFE");
     }

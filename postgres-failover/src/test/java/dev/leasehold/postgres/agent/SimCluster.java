@@ -11,7 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 
 /**
  * A model of an agent cluster on virtual time, driving the real {@link Decider}: PostgreSQL as WAL positions
@@ -20,6 +22,13 @@ import java.util.SplittableRandom;
  * Lease's rules (renew every retry period, a term valid until its last renew's start plus the renew deadline,
  * takeover only a lease duration after the last change the member saw, and only through the acquisition gate).
  * One tick is 100 ms; a fence completes within 2 × fenceTimeout.
+ *
+ * <p>With the failsafe on: agent-to-agent HTTP links that are cut and healed independently of the API server; the
+ * primary's rounds as {@link FailsafeRounds} runs them (every quarter retry period while renews fail, asking every
+ * member it knows), its proven window from the real {@link FailsafeWindow}; each member's answer under the
+ * conditions of {@link FailsafePromises#confirm}, its promise kept in a real {@link AcquireBarrier} that its
+ * acquisitions and its promotion pass; the published member list and its off-list gate. Every member's monotonic
+ * clock runs at its own rate within {@link #DRIFT} of real time: the barrier and the window read it.
  *
  * <p>{@link #step()} advances one tick and checks the invariants, throwing {@link AssertionError} with the time
  * and the state when one breaks.
@@ -35,10 +44,29 @@ final class SimCluster {
     static final DecisionRules RULES = new DecisionRules(MAX_LAG, Duration.ofMillis(3 * STATUS_INTERVAL),
             Duration.ofMillis(2 * RETRY), Optional.empty(), Duration.ofMillis(RENEW - 2 * RETRY), Duration.ZERO,
             Duration.ofSeconds(5), Duration.ofSeconds(3));
+    static final double DRIFT = 0.01;
+    static final long FS_WINDOW = LEASE;
+    static final long FS_LIMIT = 30_000;
+    /** (failsafeLimit + 2 × fenceTimeout) × (1 + 2 × maxClockDrift), rounded up to a second, as AgentConfig does. */
+    static final Duration OFF_LIST_AFTER = Duration.ofSeconds((long) Math.ceil((FS_LIMIT + 2 * FENCE_TIMEOUT)
+            * (1 + 2 * DRIFT) / 1000.0));
 
     /** One member: its PostgreSQL, its elector and its agent. */
     static final class M {
         final String name;
+        final int index;
+        /** This member's clock rate, within {@link #DRIFT} of real time. */
+        double rate = 1;
+        AcquireBarrier barrier;
+        FailsafeWindow proven;
+        boolean servedTerm;
+        long lastTerm;
+        long lastRoundAt = Long.MIN_VALUE / 2;
+        boolean lastRoundConfirmed;
+        long failsafeEndedAt = -1;
+        boolean underFailsafe;
+        /** The primary this member's promise ran for at the last check; null when none ran. */
+        String promiseSeen;
         boolean agentUp = true;
         boolean reachable = true;
         boolean pgUp = true;
@@ -64,8 +92,9 @@ final class SimCluster {
         final Map<String, Published> view = new LinkedHashMap<>();
         LeaseState leaseView;
 
-        M(String name) {
+        M(String name, int index) {
             this.name = name;
+            this.index = index;
         }
 
         Role role() {
@@ -89,6 +118,7 @@ final class SimCluster {
         int version;
         long transitions;
         Optional<LeaseView.Published> published = Optional.empty();
+        Optional<MemberList> members = Optional.empty();
         final String systemId = "7000";
 
         LeaseState copy() {
@@ -97,6 +127,7 @@ final class SimCluster {
             c.version = version;
             c.transitions = transitions;
             c.published = published;
+            c.members = members;
             return c;
         }
     }
@@ -112,14 +143,35 @@ final class SimCluster {
     /** Where each timeline branched from its parent: timeline → (parent timeline, position). */
     final Map<Integer, long[]> branches = new HashMap<>();
     final List<String> trace = new ArrayList<>();
+    final boolean failsafe;
+    /** failsafeWindow: how long a member promises (milliseconds). */
+    final long window;
+    /** httpCut[i][j]: the agents of members i and j cannot reach each other over HTTP. */
+    final boolean[][] httpCut;
     long now;
     int promotions;
     long lostAsync;
+    long promises;
+    long roundsConfirmed;
 
     SimCluster(long seed, int size) {
+        this(seed, size, false);
+    }
+
+    SimCluster(long seed, int size, boolean failsafe) {
+        this(seed, size, failsafe, FS_WINDOW);
+    }
+
+    SimCluster(long seed, int size, boolean failsafe, long window) {
         rnd = new SplittableRandom(seed);
+        this.failsafe = failsafe;
+        this.window = window;
+        this.httpCut = new boolean[size][size];
         for (int i = 0; i < size; i++) {
-            members.add(new M("pg-" + i));
+            M m = new M("pg-" + i, i);
+            m.rate = failsafe ? 1 + DRIFT * (2 * rnd.nextDouble() - 1) : 1;
+            freshFailsafe(m);
+            members.add(m);
         }
         // a stopped data directory that was a primary, and no lease yet: it must never come up writable
         members.get(0).diskRole = Role.PRIMARY;
@@ -132,6 +184,25 @@ final class SimCluster {
 
     M member(int i) {
         return members.get(i);
+    }
+
+    /** A (re)started agent's failsafe: no promise given, nothing proven (both live in the agent's memory). */
+    private void freshFailsafe(M m) {
+        m.barrier = new AcquireBarrier(() -> clock(m));
+        m.proven = new FailsafeWindow(Duration.ofMillis(window), Duration.ofMillis(FENCE_TIMEOUT), DRIFT,
+                Duration.ofMillis(FS_LIMIT));
+        m.lastRoundConfirmed = false;
+        m.underFailsafe = false;
+    }
+
+    /** Member {@code m}'s monotonic clock in nanoseconds: real time at its own rate. */
+    long clock(M m) {
+        return (long) (now * 1_000_000.0 * m.rate);
+    }
+
+    /** How much longer the promises gathered keep {@code m} writable without a term; zero when none do. */
+    Duration failsafeLeft(M m) {
+        return m.proven.remaining(clock(m));
     }
 
     void log(String what) {
@@ -162,6 +233,7 @@ final class SimCluster {
             if (m.agentUp) {
                 observe(m);
                 elector(m);
+                rounds(m);
                 watchdog(m);
                 agent(m);
             }
@@ -202,29 +274,125 @@ final class SimCluster {
                 if (m.role() == Role.PRIMARY) {
                     lease.published = Optional.of(new LeaseView.Published(m.timeline, new Lsn(m.pos)));
                 }
+                lease.members = failsafe ? Optional.of(new MemberList(knownMembers(m), OFF_LIST_AFTER))
+                        : Optional.empty();
             }
             return;
         }
         boolean free = m.leaseView.holder.isEmpty() || now - m.seenChangeAt >= LEASE;
-        if (m.reachable && free && m.gateOpen && lease.version == m.seenVersion) {
+        if (m.reachable && free && m.gateOpen && lease.version == m.seenVersion && m.barrier.tryEnter()) {
+            m.barrier.exit(); // the acquisition below is answered within this tick
             lease.holder = m.name;
             lease.transitions++;
             lease.version++;
             m.seenVersion = lease.version;
             m.seenChangeAt = now;
             m.term = lease.transitions;
+            m.lastTerm = m.term;
             m.lastRenewStart = now;
             m.validUntil = now + RENEW;
             log(m.name + " acquired term " + m.term + " at " + m.role() + " " + m.timeline + "/" + m.pos);
         }
     }
 
-    /** The agent's watchdog: a server that was primary is fenced the moment its term is gone, hung or not. */
+    /**
+     * The agent's watchdog: a server that was primary is fenced the moment its term is gone, hung or not, unless
+     * the failsafe's promises keep it writable for longer than {@code fenceBelow}.
+     */
     private void watchdog(M m) {
+        Duration safe = failsafeLeft(m);
+        if (m.underFailsafe && safe.isZero()) {
+            m.failsafeEndedAt = now;
+        }
+        m.underFailsafe = !safe.isZero();
+        if (!safe.isZero() && safe.compareTo(RULES.fenceBelow()) > 0) {
+            return;
+        }
         if (m.pgUp && m.diskRole == Role.PRIMARY && (m.term == 0 || now >= m.validUntil)) {
             fence(m);
         }
     }
+
+    // ------------------------------------------------------------------ failsafe
+
+    /** The members {@code m}'s agent knows: the pods it saw and itself. */
+    private Set<String> knownMembers(M m) {
+        Set<String> all = new TreeSet<>(m.view.keySet());
+        all.add(m.name);
+        return all;
+    }
+
+    /** Whether the agents of {@code a} and {@code b} reach each other over HTTP. */
+    boolean linked(M a, M b) {
+        return !httpCut[a.index][b.index];
+    }
+
+    /**
+     * {@link FailsafeRounds}' tick, every quarter retry period: while {@code m} is the writable primary that
+     * served a term and its renews fail, a round at most every half retry period (at once after one that proved
+     * nothing), asking every member it knows.
+     */
+    private void rounds(M m) {
+        if (!failsafe || (now / TICK + m.index) % (RETRY / 4 / TICK) != 0) {
+            return;
+        }
+        boolean failing = m.term == 0 || now >= m.validUntil
+                || RENEW - (now - m.lastRenewStart) < RENEW - RETRY * 11 / 10;
+        if (!failing) {
+            m.proven.clear();
+            return;
+        }
+        boolean writable = m.pgUp && m.diskRole == Role.PRIMARY;
+        if (!writable || !m.servedTerm || m.role() != Role.PRIMARY || m.proven.limitReached(clock(m))) {
+            return;
+        }
+        if (m.lastRoundConfirmed && now - m.lastRoundAt < RETRY / 2) {
+            return;
+        }
+        m.lastRoundAt = now;
+        Set<String> names = knownMembers(m);
+        m.leaseView.members.ifPresent(list -> names.addAll(list.names()));
+        names.remove(m.name);
+        long start = clock(m);
+        long granted = window;
+        boolean all = true;
+        for (String name : names) { // asked in parallel: every member answers, whatever the others say
+            M p = member(name);
+            Optional<Duration> g = p.agentUp && linked(m, p) ? confirm(p, m.name, m.lastTerm,
+                    Duration.ofMillis(window)) : Optional.empty();
+            if (g.isEmpty()) {
+                all = false;
+            } else {
+                granted = Math.min(granted, g.get().toMillis());
+            }
+        }
+        m.lastRoundConfirmed = all;
+        if (all) {
+            m.proven.confirmed(start, Duration.ofMillis(granted));
+            roundsConfirmed++;
+        }
+    }
+
+    /** {@link FailsafePromises#confirm}: member {@code p}'s answer to {@code primary}; empty when it refuses. */
+    private Optional<Duration> confirm(M p, String primary, long term, Duration window) {
+        boolean holds = p.term > 0 && now < p.validUntil;
+        boolean writable = p.pgUp && p.diskRole == Role.PRIMARY || p.role() == Role.PRIMARY;
+        long seen = p.leaseView.transitions;
+        boolean latest = term > seen || term == seen && p.leaseView.holder.equals(primary);
+        if (primary.equals(p.name) || holds || writable || !latest || p.reachable) {
+            return Optional.empty();
+        }
+        boolean fresh = p.barrier.running().isEmpty();
+        if (!p.barrier.promise(primary, window)) {
+            return Optional.empty();
+        }
+        if (fresh) {
+            promises++;
+            log(p.name + " promised " + primary + " (failsafe, term " + term + ") not to take over for " + window);
+        }
+        return Optional.of(window);
+    }
+
 
     private MemberStatus status(M m) {
         boolean healthy = m.pgUp && !m.hung;
@@ -250,7 +418,8 @@ final class SimCluster {
         } else {
             freeFor = Duration.ofMillis(Math.max(0, now - m.seenChangeAt - LEASE));
         }
-        LeaseView view = new LeaseView(Optional.of(lv.holder), freeFor, Optional.of(lv.systemId), lv.published);
+        LeaseView view = new LeaseView(Optional.of(lv.holder), freeFor, Optional.of(lv.systemId), lv.published,
+                Optional.empty(), Optional.empty(), lv.members);
         Map<String, Observed> others = new LinkedHashMap<>();
         m.view.forEach((name, p) -> {
             if (!name.equals(m.name)) {
@@ -259,8 +428,12 @@ final class SimCluster {
         });
         Optional<Snapshot.Term> term = m.term > 0 ? Optional.of(new Snapshot.Term(m.term, now < m.validUntil,
                 Duration.ofMillis(Math.max(0, RENEW - (now - m.lastRenewStart))))) : Optional.empty();
+        if (m.term > 0 && now < m.validUntil && m.role() == Role.PRIMARY) {
+            m.servedTerm = true; // Leading.lead: cleared only by a fence
+        }
         Decision d = Decider.decide(new Snapshot(own, Duration.ofMillis(m.unhealthySince < 0 ? 0
-                : now - m.unhealthySince), term, view, others), RULES);
+                : now - m.unhealthySince), term, view, others, failsafeLeft(m),
+                m.barrier.running().map(AcquireBarrier.Promise::primary)), RULES);
         m.gateOpen = d.mayAcquire();
         apply(m, d);
         if (m.reachable && now - m.lastPublish >= STATUS_INTERVAL) {
@@ -271,12 +444,14 @@ final class SimCluster {
     }
 
     private void apply(M m, Decision d) {
-        if (d.step() != Step.HOLD_COMMITS && m.holding && m.term > 0 && now < m.validUntil) {
+        if (d.step() != Step.HOLD_COMMITS && m.holding
+                && (m.term > 0 && now < m.validUntil || !failsafeLeft(m).isZero())) {
             m.holding = false;
         }
         switch (d.step()) {
             case PROMOTE -> {
-                if (m.pgUp && !m.hung && m.diskRole == Role.REPLICA) {
+                // FailsafePromises.markWritableUnlessPromised: no promotion while a promise runs
+                if (m.pgUp && !m.hung && m.diskRole == Role.REPLICA && m.barrier.running().isEmpty()) {
                     promote(m);
                 }
             }
@@ -317,7 +492,7 @@ final class SimCluster {
         }
     }
 
-    private M member(String name) {
+    M member(String name) {
         return members.stream().filter(x -> x.name.equals(name)).findFirst().orElseThrow();
     }
 
@@ -382,6 +557,8 @@ final class SimCluster {
         m.pgUp = false;
         m.hung = false;
         m.holding = false;
+        m.servedTerm = false; // Watchdog.fence
+        m.proven.clear();
     }
 
     private void rejoin(M m, M up) {
@@ -432,8 +609,9 @@ final class SimCluster {
             if (m.accepts() && m.fenceAt < 0 || m.accepts() && rnd.nextBoolean()) {
                 m.pos += rnd.nextLong(100, 2_000);
                 acks.add(new Ack(m.name, now, m.timeline, m.pos));
-                if (m.term == 0 || now >= m.validUntil) {
-                    long since = m.termEndedAt < 0 ? Long.MAX_VALUE : now - m.termEndedAt;
+                if ((m.term == 0 || now >= m.validUntil) && failsafeLeft(m).isZero()) {
+                    long ended = Math.max(m.termEndedAt, m.failsafeEndedAt);
+                    long since = ended < 0 ? Long.MAX_VALUE : now - ended;
                     if (since > 2 * FENCE_TIMEOUT + TICK) {
                         throw new AssertionError("t=" + now + ": " + m.name + " acknowledged a write " + since
                                 + " ms after its term ended");
@@ -451,6 +629,30 @@ final class SimCluster {
         if (writable.size() > 1) {
             throw new AssertionError("t=" + now + ": two members accept writes: " + writable);
         }
+        // the failsafe's guarantee is stronger: a server kept writable by promises is fenced (stopped) before any
+        // member that promised may take over, whether or not it holds its commits
+        List<String> running = members.stream().filter(m -> m.pgUp && m.diskRole == Role.PRIMARY).map(m -> m.name)
+                .toList();
+        if (running.size() > 1) {
+            throw new AssertionError("t=" + now + ": two servers run as primary: " + running);
+        }
+        // and, sharper: when a promise ends, the primary it bound no longer runs on the failsafe (a primary whose
+        // term outlived its failsafe window is covered by the Lease's rules, as without failsafe)
+        for (M m : members) {
+            Optional<AcquireBarrier.Promise> p = m.barrier.running();
+            if (m.promiseSeen != null && p.isEmpty()) {
+                M primary = member(m.promiseSeen);
+                boolean holds = primary.term > 0 && now < primary.validUntil;
+                boolean onFailsafe = !failsafeLeft(primary).isZero()
+                        || primary.failsafeEndedAt >= 0 && primary.failsafeEndedAt >= primary.termEndedAt;
+                if (primary.pgUp && primary.diskRole == Role.PRIMARY && !holds && onFailsafe) {
+                    throw new AssertionError("t=" + now + ": " + m.name + "'s promise to " + primary.name
+                            + " ended, but " + primary.name + " still runs as primary on the failsafe (its window"
+                            + " ended at " + primary.failsafeEndedAt + ", its term at " + primary.termEndedAt + ")");
+                }
+            }
+            m.promiseSeen = p.map(AcquireBarrier.Promise::primary).orElse(null);
+        }
     }
 
     // ------------------------------------------------------------------ faults
@@ -463,6 +665,8 @@ final class SimCluster {
         m.term = 0;
         m.termEndedAt = now;
         m.fenceAt = -1;
+        freshFailsafe(m); // its promise, and what it proved, live in the agent's memory
+        m.promiseSeen = null;
     }
 
     void restartAgent(M m) {
@@ -470,6 +674,9 @@ final class SimCluster {
         m.agentUp = true;
         m.holding = false;
         m.seenVersion = -1;
+        m.gateOpen = false; // AgentState.gateRefusal: "starting" until the agent's first decision
+        m.servedTerm = false;
+        freshFailsafe(m);
     }
 
     void killPostgres(M m) {
@@ -490,6 +697,21 @@ final class SimCluster {
     void cut(M m, boolean off) {
         log(m.name + (off ? " cut off from the API server" : " reconnected to the API server"));
         m.reachable = !off;
+    }
+
+    /** Cuts or heals the HTTP link between the agents of {@code a} and {@code b}. */
+    void cutHttp(M a, M b, boolean off) {
+        if (a != b && httpCut[a.index][b.index] != off) {
+            log(a.name + " and " + b.name + (off ? " cannot reach each other over HTTP" : " reach each other again"));
+            httpCut[a.index][b.index] = off;
+            httpCut[b.index][a.index] = off;
+        }
+    }
+
+    /** The member that accepts writes, if exactly one does. */
+    Optional<M> writable() {
+        List<M> w = members.stream().filter(M::accepts).toList();
+        return w.size() == 1 ? Optional.of(w.get(0)) : Optional.empty();
     }
 
     /** Whether some member holds a valid term and accepts writes. */
