@@ -144,7 +144,7 @@ public final class Agent implements AutoCloseable {
         dev.leasehold.core.LeaderElectorBuilder b = LeaderElector.builder();
         listener.electorListener().ifPresent(b::listener);
         LeaderElector built = b
-                .lock(new GatedLock(lock, () -> state.gateRefusal, () -> abandoned, this::successorRefusal,
+                .lock(new GatedLock(lock, () -> state.gate, () -> abandoned, this::successorRefusal,
                         promises.barrier()))
                 .leaseDuration(config.leaseDuration()).renewDeadline(config.renewDeadline())
                 .retryPeriod(config.retryPeriod()).maxClockDrift(config.maxClockDrift()).callTimeout(callTimeout())
@@ -175,7 +175,7 @@ public final class Agent implements AutoCloseable {
         if (s != null && s.healthyReplica() && !s.noFailover() && state.switchingTo == null) {
             return Optional.empty();
         }
-        return Optional.of(state.gateRefusal.orElse("not a healthy standby that may take over"));
+        return Optional.of(state.gate.refusal().orElse("not a healthy standby that may take over"));
     }
 
     // ------------------------------------------------------------------ loop
@@ -203,13 +203,14 @@ public final class Agent implements AutoCloseable {
         Leadership l = state.leadership;
         Optional<Snapshot.Term> term = l == null ? Optional.empty()
                 : Optional.of(new Snapshot.Term(l.term(), l.isValid(), l.validFor()));
-        LeaseView lease = view.lease();
+        ClusterView.VersionedLease seen = view.versionedLease();
+        LeaseView lease = seen.lease();
         annotations.update(s, l, lease);
         Decision d = Decider.decide(new Snapshot(s, probe.unhealthyFor(), term, lease, view.others(),
                 failsafeRemaining(), promises.running().map(AcquireBarrier.Promise::primary)), config.rules());
         String switching = state.switchingTo;
-        state.gateRefusal = switching != null ? Optional.of("handing over to " + switching)
-                : d.mayAcquire() ? Optional.empty() : Optional.of(d.reason());
+        state.gate = new GatedLock.Gate(switching != null ? Optional.of("handing over to " + switching)
+                : d.mayAcquire() ? Optional.empty() : Optional.of(d.reason()), Optional.of(seen.version()));
         Decision before = lastDecision;
         // no member may promote: say why, once per reason, from the moment the Lease is free (a decision made
         // while the dead primary's Lease was still held does not change when it expires)

@@ -12,11 +12,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class AgentState {
     final AtomicBoolean closed = new AtomicBoolean();
     volatile Leadership leadership;
-    volatile Optional<String> gateRefusal = Optional.of("starting");
+    /** The acquisition gate's latest decision, with the Lease version it was made on. */
+    volatile GatedLock.Gate gate = GatedLock.Gate.of(Optional.of("starting"));
     volatile boolean pgWritable;
     volatile MemberStatus own;
     volatile boolean holding;
     volatile String switchingTo;
     volatile long lastTerm;
     volatile boolean servedTerm; // this member was the primary of a valid term and is not fenced since
+
+    /** Closes the gate for {@code why}, keeping the version of the decision it replaces. */
+    void closeGate(String why) {
+        gate = new GatedLock.Gate(Optional.of(why), gate.leaseVersion());
+    }
 }

@@ -214,6 +214,15 @@ final class ClusterView implements AutoCloseable {
         seen.put(name, new Seen(status, changed));
     }
 
+    /** The Lease as seen now, and its version ("" when never seen). */
+    record VersionedLease(LeaseView lease, String version) {
+    }
+
+    /** The Lease as seen now, with the version it was read at, both from one instant of the view. */
+    synchronized VersionedLease versionedLease() {
+        return new VersionedLease(lease(), leaseVersion);
+    }
+
     /** The Lease as seen now. */
     synchronized LeaseView lease() {
         long now = nanoTime.getAsLong();

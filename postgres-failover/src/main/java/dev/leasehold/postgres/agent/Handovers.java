@@ -46,7 +46,7 @@ final class Handovers {
             try {
                 SwitchoverResult r = new Switchover(host.get()).run(to, timeout, t -> {
                     state.switchingTo = t;
-                    state.gateRefusal = Optional.of("handing over to " + t); // before the release, not at the next tick
+                    state.closeGate("handing over to " + t); // before the release, not at the next tick
                 });
                 publisher.event("Switchover", r.from() + " handed over to " + r.to() + " in " + r.elapsedMs()
                         + " ms (term " + r.term() + ")");

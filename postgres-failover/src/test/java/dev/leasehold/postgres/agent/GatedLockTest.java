@@ -53,4 +53,33 @@ class GatedLockTest {
         assertThatThrownBy(() -> lock.update(released, held("", 1)).join())
                 .hasCauseInstanceOf(LockUnavailableException.class).hasMessageContaining("abandoned");
     }
+
+    /**
+     * The bug: the gate is the agent's last decision on its view of the Lease, the elector reads the Lease itself.
+     * Back from a cut, the elector may see a release it may take at once while the gate still reflects the Lease
+     * before the cut (a synchronous set that named this member, an older published position), and the acquisition
+     * went through on that stale decision. Found by the agent simulation at 20,000 schedules.
+     */
+    @Test
+    void aGateDecidedOnAnOlderLeaseVersionHoldsBackAnAcquisitionOfANewerOne() {
+        AtomicReference<GatedLock.Gate> gate = new AtomicReference<>();
+        GatedLock versioned = new GatedLock(new InMemoryLock(store, "pg-1"), gate::get, abandoned::get,
+                () -> Optional.of("not the named successor"), new AcquireBarrier(System::nanoTime));
+        LockSnapshot before = store.create(held("pg-0", 1));
+        gate.set(new GatedLock.Gate(Optional.empty(), Optional.of(before.version())));
+        LockSnapshot released = store.update(before, held("", 1)); // the view has not seen it yet
+
+        assertThatThrownBy(() -> versioned.update(released, held("pg-1", 2)).join())
+                .hasCauseInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("decided on Lease version " + before.version())
+                .hasMessageContaining("would replace version " + released.version());
+        assertThat(store.get().orElseThrow().record().orElseThrow().holderIdentity()).isEmpty();
+
+        gate.set(new GatedLock.Gate(Optional.empty(), Optional.of(released.version()))); // the next decision
+        LockSnapshot mine = versioned.update(released, held("pg-1", 2)).join();
+        assertThat(mine.record().orElseThrow().holderIdentity()).isEqualTo("pg-1");
+        // renews are never held back, whatever version the gate was decided on
+        assertThat(versioned.update(mine, held("pg-1", 2)).join().record().orElseThrow().holderIdentity())
+                .isEqualTo("pg-1");
+    }
 }

@@ -85,6 +85,7 @@ final class SimCluster {
         int seenVersion = -1;
         long seenChangeAt;
         boolean gateOpen;
+        int gateVersion = -1; // the Lease version the gate was decided on (GatedLock.Gate.leaseVersion)
         long lastPublish = -STATUS_INTERVAL;
         long heartbeat;
         long notStreamingSince = -1;
@@ -280,7 +281,9 @@ final class SimCluster {
             return;
         }
         boolean free = m.leaseView.holder.isEmpty() || now - m.seenChangeAt >= LEASE;
-        if (m.reachable && free && m.gateOpen && lease.version == m.seenVersion && m.barrier.tryEnter()) {
+        // GatedLock: a takeover passes only if it replaces the Lease version the gate was decided on
+        if (m.reachable && free && m.gateOpen && lease.version == m.seenVersion && lease.version == m.gateVersion
+                && m.barrier.tryEnter()) {
             m.barrier.exit(); // the acquisition below is answered within this tick
             lease.holder = m.name;
             lease.transitions++;
@@ -435,6 +438,7 @@ final class SimCluster {
                 : now - m.unhealthySince), term, view, others, failsafeLeft(m),
                 m.barrier.running().map(AcquireBarrier.Promise::primary)), RULES);
         m.gateOpen = d.mayAcquire();
+        m.gateVersion = m.seenVersion;
         apply(m, d);
         if (m.reachable && now - m.lastPublish >= STATUS_INTERVAL) {
             m.lastPublish = now;
@@ -674,7 +678,8 @@ final class SimCluster {
         m.agentUp = true;
         m.holding = false;
         m.seenVersion = -1;
-        m.gateOpen = false; // AgentState.gateRefusal: "starting" until the agent's first decision
+        m.gateOpen = false; // AgentState.gate: "starting" until the agent's first decision
+        m.gateVersion = -1;
         m.servedTerm = false;
         freshFailsafe(m);
     }
