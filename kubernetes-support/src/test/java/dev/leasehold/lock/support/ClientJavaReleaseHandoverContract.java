@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.leasehold.core.spi.ResourceLock;
 import io.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.kubernetes.client.extended.leaderelection.LeaderElectionRecord;
 import io.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.kubernetes.client.extended.leaderelection.Lock;
 import io.kubernetes.client.openapi.ApiClient;
@@ -37,8 +38,7 @@ public abstract class ClientJavaReleaseHandoverContract extends MockApiBase {
         Fleet.Leasehold ours = fleet.leasehold(ourLock("leasehold-1"));
         await().atMost(Duration.ofSeconds(10)).until(ours::leading);
 
-        ApiClient apiClient = new ClientBuilder().setBasePath(client.getMasterUrl().toString().replaceAll("/$", ""))
-                .build();
+        ApiClient apiClient = apiClient();
         List<String> leadersSeen = new CopyOnWriteArrayList<>();
         AtomicLong startedAt = new AtomicLong();
         LeaderElector theirs = new LeaderElector(new LeaderElectionConfig(theirLock("java-1", apiClient),
@@ -64,5 +64,23 @@ public abstract class ClientJavaReleaseHandoverContract extends MockApiBase {
             theirs.close();
             runner.join(10_000);
         }
+    }
+
+    /** The record as kubernetes-client/java's lock of the same kind read it while Leasehold led, and once released. */
+    protected record AsTheyRead(LeaderElectionRecord leading, LeaderElectionRecord released) {
+    }
+
+    /** A Leasehold leader on the object leads, then closes (and releases); kubernetes-client/java reads both. */
+    protected AsTheyRead leadThenRelease() throws Exception {
+        Fleet.Leasehold ours = fleet.leasehold(ourLock("leasehold-2"));
+        await().atMost(Duration.ofSeconds(10)).until(ours::leading);
+        Lock reader = theirLock("java-reader", apiClient());
+        LeaderElectionRecord leading = reader.get();
+        ours.stop();
+        return new AsTheyRead(leading, reader.get());
+    }
+
+    private ApiClient apiClient() {
+        return new ClientBuilder().setBasePath(client.getMasterUrl().toString().replaceAll("/$", "")).build();
     }
 }
