@@ -121,15 +121,47 @@ public final class Agent implements AutoCloseable {
     }
 
     private void begin() {
-        LOG.info("{}: agent {} starting for cluster {} in namespace {} (lease {}/{}/{})", name, VERSION,
+        LOG.info("{}: agent {} starting for cluster {} in namespace {} (lease {}/{}/{}, guard {})", name, VERSION,
                 config.cluster(), config.namespace(), config.leaseDuration(), config.renewDeadline(),
-                config.retryPeriod());
-        watchdog.start();
+                config.retryPeriod(), config.guard() ? "on" : "off");
+        watchdog.start(config.guard() ? stopOrphanAndLeash() : null, this::newLeash);
         loop.scheduleWithFixedDelay(this::tickSafely, 0, config.loopInterval().toNanos(), TimeUnit.NANOSECONDS);
         failsafe.start(httpPort());
         LeaderElector first = newElector();
         elector.set(first);
         first.start();
+    }
+
+    /**
+     * A restarted agent's first act: a server left running on this data directory that may be writable (no
+     * {@code standby.signal}: a primary, or one being promoted) has no term behind it, so it is stopped at once,
+     * every process, before anything else; a standby is left running and put on the leash.
+     */
+    private dev.leasehold.postgres.leash.Leash stopOrphanAndLeash() {
+        java.nio.file.Path data = pg.config().dataDir().orElseThrow();
+        try (dev.leasehold.postgres.leash.ServerStop stop = new dev.leasehold.postgres.leash.ServerStop(data)) {
+            if (stop.postmaster().isPresent() && !stop.standbySignalled()) {
+                stop.stopNow().ifPresent(killed -> {
+                    LOG.info("{}: PostgreSQL was running, not as a standby, with no term behind it: stopped at once"
+                            + " ({})", name, killed);
+                    publisher.event("Fenced", "a server left running writable was stopped when the agent started");
+                });
+            }
+        }
+        return newLeash();
+    }
+
+    private dev.leasehold.postgres.leash.Leash newLeash() {
+        dev.leasehold.postgres.leash.Leash l = dev.leasehold.postgres.leash.Leash.start(
+                pg.config().dataDir().orElseThrow(), System.nanoTime() + config.leaseDuration().toNanos(),
+                config.operationTimeout(), this::guardStopped);
+        LOG.info("{}: guard process {} holds PostgreSQL on its leash", name, l.pid());
+        return l;
+    }
+
+    private void guardStopped(String what) {
+        LOG.info("{}: the guard stopped PostgreSQL: {}", name, what);
+        publisher.event("Fenced", "the guard stopped the server: " + what);
     }
 
     private Duration callTimeout() {
@@ -150,7 +182,7 @@ public final class Agent implements AutoCloseable {
                 .retryPeriod(config.retryPeriod()).maxClockDrift(config.maxClockDrift()).callTimeout(callTimeout())
                 .releaseOnClose(true)
                 .onStartedLeading(l -> {
-                    state.leadership = l;
+                    watchdog.startedLeading(l); // sets state.leadership, under the lock the leash is kept with
                     state.lastTerm = l.term();
                     if (!state.closed.get()) {
                         try {
@@ -194,7 +226,11 @@ public final class Agent implements AutoCloseable {
     }
 
     private void tick() {
-        MemberStatus s = beat.sample();
+        // read before the sample: a position sampled after this member saw the Lease free is one the old
+        // primary's server (stopped by its guard before any member can see its lease expire) cannot move
+        ClusterView.VersionedLease sampledAfter = view.versionedLease();
+        MemberStatus s = beat.sample().withFreeLease(sampledAfter.lease().held() || sampledAfter.version().isEmpty()
+                ? Optional.empty() : Optional.of(sampledAfter.version()));
         state.own = s;
         if (s.role() == Role.PRIMARY) {
             state.pgWritable = true;
@@ -404,6 +440,7 @@ public final class Agent implements AutoCloseable {
         if (e != null) {
             e.close();
         }
+        watchdog.endLeash(false);
         stopParts();
         LOG.info("{}: agent stopped", name);
     }
@@ -442,6 +479,7 @@ public final class Agent implements AutoCloseable {
         }
         abandoned = true; // every lock write fails from now on, the release included
         loop.shutdownNow();
+        watchdog.endLeash(true); // as the JVM's death would: the guard stops the server
         LeaderElector e = elector.get();
         if (e != null) {
             e.closeAsync();

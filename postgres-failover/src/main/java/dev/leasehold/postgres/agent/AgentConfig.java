@@ -45,6 +45,9 @@ import java.util.regex.Pattern;
  *     low-level backup API; empty (the default, and always in Kubernetes): clones need {@code pg_basebackup}
  * @param bootstrap how the first member makes the cluster when there is no data anywhere and the Lease records no
  *     cluster ({@code initdb} arguments, postgresql.conf settings, the addresses pg_hba lets in)
+ * @param guard whether a guard process holds this member's server on a leash (on by default): it stops the
+ *     server at the term's deadline, or at once when the agent dies, whether or not the agent's JVM runs then
+ *     (see {@link dev.leasehold.postgres.leash}); off only for embedding where something else guarantees that
  */
 public record AgentConfig(PostgresInstance member, KubernetesClient client, String namespace, String cluster,
         Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, double maxClockDrift,
@@ -52,7 +55,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         Duration probeTimeout, Duration operationTimeout, boolean noFailover, int priority, RoleLabels roleLabels,
         int httpPort, Optional<java.nio.file.Path> switchoverTokenFile, Duration switchoverTimeout,
         Optional<Synchronous> synchronous, Optional<Failsafe> failsafe,
-        java.util.Map<String, java.nio.file.Path> localDataDirs, Bootstrap.Settings bootstrap) {
+        java.util.Map<String, java.nio.file.Path> localDataDirs, Bootstrap.Settings bootstrap, boolean guard) {
 
     /**
      * Synchronous mode's settings.
@@ -118,6 +121,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         private RoleLabels roleLabels = RoleLabels.LEASEHOLD;
         private int httpPort = 8008;
         private java.nio.file.Path switchoverTokenFile;
+        private boolean guard = true;
         private Duration switchoverTimeout = Duration.ofSeconds(20);
         private boolean synchronousMode;
         private int synchronousCount = 1;
@@ -138,6 +142,8 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         public Builder cluster(String v) { cluster = v; return this; }
         public Builder leaseDuration(Duration v) { leaseDuration = v; return this; }
         public Builder renewDeadline(Duration v) { renewDeadline = v; return this; }
+        /** Whether a guard process holds the server on a leash (default true); see {@link AgentConfig#guard}. */
+        public Builder guard(boolean v) { guard = v; return this; }
         public Builder retryPeriod(Duration v) { retryPeriod = v; return this; }
         public Builder maxClockDrift(double v) { maxClockDrift = v; return this; }
         public Builder maximumLagOnFailover(long v) { maximumLagOnFailover = v; return this; }
@@ -263,7 +269,8 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                     maxClockDrift, rules, fenceTimeout, loopInterval, statusInterval, probeTimeout, operationTimeout,
                     noFailover, priority, roleLabels, httpPort, Optional.ofNullable(switchoverTokenFile),
                     switchoverTimeout, synchronousMode ? Optional.of(new Synchronous(synchronousCount,
-                    synchronousStrict)) : Optional.empty(), safe, java.util.Map.copyOf(localDataDirs), bootstrap);
+                    synchronousStrict)) : Optional.empty(), safe, java.util.Map.copyOf(localDataDirs), bootstrap,
+                    guard);
         }
 
         private static void positive(String name, Duration value) {

@@ -235,7 +235,8 @@ final class ClusterView implements AutoCloseable {
             long expiry = leaseChangedNanos + leaseDuration.toNanos();
             free = Duration.ofNanos(Math.max(0, now - expiry));
         }
-        return new LeaseView(Optional.of(holder), free, systemId, published, successor, syncSet, members);
+        return new LeaseView(Optional.of(holder), free, systemId, published, successor, syncSet, members,
+                leaseVersion);
     }
 
     /** The Lease's term (its transition count) as last seen. */

@@ -246,11 +246,21 @@ public final class Decider {
                     + ": may lack acknowledged commits; waiting");
         }
         Lsn mine = own.position().orElse(Lsn.ZERO);
+        // a position counts only when sampled after its member saw this very Lease free: by then the old primary's
+        // guard had stopped its server, so the position holds every commit that member confirmed. A successor a
+        // switchover named is exempt: the old primary stopped first and the successor caught up to its end.
+        boolean needFree = !s.lease().successor().equals(Optional.of(own.name()));
+        Optional<String> free = s.lease().version().isEmpty() ? Optional.empty() : Optional.of(s.lease().version());
         int seen = 1;
+        int unconfirmed = 0;
         for (String m : set.members()) {
             Observed o = s.others().get(m);
             if (m.equals(own.name()) || o == null || o.age().compareTo(rules.statusTtl()) > 0
                     || o.status().position().isEmpty()) {
+                continue;
+            }
+            if (needFree && (free.isEmpty() || !o.status().freeLease().equals(free))) {
+                unconfirmed++;
                 continue;
             }
             seen++;
@@ -262,7 +272,9 @@ public final class Decider {
         if (seen < set.readQuorum()) {
             return Optional.of("synchronous mode: saw the positions of " + seen + " of the " + set.readQuorum()
                     + " set members needed (set " + set.members() + ", " + set.count() + " confirm each commit,"
-                    + " R + W > N): cannot prove this member holds every acknowledged commit; waiting");
+                    + " R + W > N" + (unconfirmed == 0 ? "" : "; " + unconfirmed + " more not yet sampled after"
+                    + " seeing this Lease free") + "): cannot prove this member holds every acknowledged commit;"
+                    + " waiting");
         }
         return Optional.empty();
     }

@@ -18,10 +18,11 @@ import java.util.Optional;
  * @param syncSet the synchronous set the primary published; empty: asynchronous replication
  * @param members the member list a failsafe-enabled primary published (annotation {@value ClusterView#MEMBERS});
  *     empty when none was: a member not on a published list may take the Lease only after its off-list wait
+ * @param version the Lease's {@code resourceVersion} as read; "" when unknown
  */
 public record LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
         Optional<Published> published, Optional<String> successor, Optional<SyncSet> syncSet,
-        Optional<MemberList> members) {
+        Optional<MemberList> members, String version) {
 
     /** A primary's published position: its timeline and WAL position at its last renew. */
     public record Published(int timeline, Lsn position) {
@@ -38,6 +39,14 @@ public record LeaseView(Optional<String> holder, Duration freeFor, Optional<Stri
         successor = successor == null ? Optional.empty() : successor.filter(h -> !h.isEmpty());
         syncSet = syncSet == null ? Optional.empty() : syncSet;
         members = members == null ? Optional.empty() : members;
+        version = version == null ? "" : version;
+    }
+
+    /** A Lease read at no known version. */
+    public LeaseView(Optional<String> holder, Duration freeFor, Optional<String> systemId,
+            Optional<Published> published, Optional<String> successor, Optional<SyncSet> syncSet,
+            Optional<MemberList> members) {
+        this(holder, freeFor, systemId, published, successor, syncSet, members, "");
     }
 
     /** A Lease with no published member list. */

@@ -27,10 +27,15 @@ import java.util.Optional;
  * @param sampledAt wall-clock time of the sample, for people
  * @param agentPort the port of the member's agent HTTP endpoints, on {@code host}; 0 when they are off or unknown
  *     (the primary asks its peers for failsafe confirmations there)
+ * @param freeLease the version ({@code resourceVersion}) of the Lease as this member saw it free (expired or
+ *     released) before it took this sample; empty while it saw a holder's lease run. In synchronous mode a
+ *     candidate counts a set member's position only when it names the free Lease the candidate sees: the old
+ *     primary's guard stopped its server before any member can see its lease expire, so such a position holds
+ *     every commit that member ever confirmed to it
  */
 public record MemberStatus(String name, Role role, boolean healthy, int timeline, Optional<Lsn> position,
         Optional<String> upstream, boolean noFailover, int priority, String host, int port, Optional<String> systemId,
-        long heartbeat, String agentVersion, Instant sampledAt, int agentPort) {
+        long heartbeat, String agentVersion, Instant sampledAt, int agentPort, Optional<String> freeLease) {
 
     /** What a member's PostgreSQL is. */
     public enum Role {
@@ -55,9 +60,18 @@ public record MemberStatus(String name, Role role, boolean healthy, int timeline
         host = host == null ? "" : host;
         agentVersion = agentVersion == null ? "" : agentVersion;
         sampledAt = sampledAt == null ? Instant.EPOCH : sampledAt;
+        freeLease = freeLease == null ? Optional.empty() : freeLease;
         if (agentPort < 0 || agentPort > 65535) {
             throw new IllegalArgumentException("agentPort = " + agentPort + " is not a port (0 = none)");
         }
+    }
+
+    /** A status that names no free Lease. */
+    public MemberStatus(String name, Role role, boolean healthy, int timeline, Optional<Lsn> position,
+            Optional<String> upstream, boolean noFailover, int priority, String host, int port,
+            Optional<String> systemId, long heartbeat, String agentVersion, Instant sampledAt, int agentPort) {
+        this(name, role, healthy, timeline, position, upstream, noFailover, priority, host, port, systemId, heartbeat,
+                agentVersion, sampledAt, agentPort, Optional.empty());
     }
 
     /** A status without an agent endpoint. */
@@ -94,6 +108,12 @@ public record MemberStatus(String name, Role role, boolean healthy, int timeline
     /** The same status with another heartbeat and sample time. */
     public MemberStatus beat(long nextHeartbeat, Instant at) {
         return new MemberStatus(name, role, healthy, timeline, position, upstream, noFailover, priority, host, port,
-                systemId, nextHeartbeat, agentVersion, at, agentPort);
+                systemId, nextHeartbeat, agentVersion, at, agentPort, freeLease);
+    }
+
+    /** This status, saying which free Lease (its version) the member saw before sampling; empty: none. */
+    public MemberStatus withFreeLease(Optional<String> version) {
+        return new MemberStatus(name, role, healthy, timeline, position, upstream, noFailover, priority, host, port,
+                systemId, heartbeat, agentVersion, sampledAt, agentPort, version);
     }
 }

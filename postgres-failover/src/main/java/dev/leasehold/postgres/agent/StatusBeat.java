@@ -32,7 +32,8 @@ final class StatusBeat {
     void publishIfDue(MemberStatus s) {
         long now = System.nanoTime();
         boolean changed = lastPublished == null || lastPublished.role() != s.role()
-                || lastPublished.healthy() != s.healthy() || !lastPublished.upstream().equals(s.upstream());
+                || lastPublished.healthy() != s.healthy() || !lastPublished.upstream().equals(s.upstream())
+                || !lastPublished.freeLease().equals(s.freeLease());
         if (changed || now - lastPublishNanos >= statusInterval.toNanos()) {
             publish(s);
         }

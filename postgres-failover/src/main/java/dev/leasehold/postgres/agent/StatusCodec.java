@@ -45,6 +45,7 @@ public final class StatusCodec {
         if (s.agentPort() > 0) {
             m.put("agentPort", s.agentPort());
         }
+        s.freeLease().ifPresent(v -> m.put("freeLease", v));
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {
@@ -95,7 +96,7 @@ public final class StatusCodec {
         return new MemberStatus(text(n, "name"), role, bool(n, "healthy"), integer(n, "timeline"), position,
                 optionalText(n, "upstream"), bool(n, "nofailover"), integer(n, "priority"), text(n, "host"), port,
                 optionalText(n, "systemId"), number(n, "heartbeat"), text(n, "agentVersion"), sampledAt,
-                agentPort(n));
+                agentPort(n), optionalText(n, "freeLease"));
     }
 
     /** Optional (agents before failsafe did not write it): 0 when absent. */

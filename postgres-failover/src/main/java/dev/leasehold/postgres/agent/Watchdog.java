@@ -3,6 +3,7 @@ package dev.leasehold.postgres.agent;
 import dev.leasehold.core.Leadership;
 import dev.leasehold.postgres.Fence;
 import dev.leasehold.postgres.PostgresInstance;
+import dev.leasehold.postgres.leash.Leash;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -14,6 +15,13 @@ import org.slf4j.LoggerFactory;
  * Keeps this member's server from staying writable past its term, on a thread of its own: every 20 ms, and on
  * stopped-leading, a writable server whose term (or failsafe window) is gone or about to end is fenced at once,
  * whatever the loop is doing. Every other fence of the agent goes through {@link #fence} too.
+ *
+ * <p>The same thread keeps the leash ({@link Leash}) short, for when this JVM cannot run: while the server may be
+ * writable (this member holds or held a term it may have promoted on, until a fence stops the server) the guard
+ * holds the term's deadline (or the failsafe's, whichever is later), the instant {@link #fence} would otherwise
+ * be too late for; otherwise a standby's server may run {@code leaseDuration} past this thread's last step. The
+ * term is set under the same lock ({@link #startedLeading}), so no instant computed before a term began can reach
+ * the guard after it.
  */
 final class Watchdog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class); // its lines are the agent's
@@ -28,6 +36,9 @@ final class Watchdog implements AutoCloseable {
     private final PodPublisher publisher;
     private final AgentListener listener;
     private final ScheduledExecutorService watchdog;
+    private final Object leashLock = new Object();
+    private Leash leash; // null: no guard
+    private java.util.function.Supplier<Leash> restartLeash;
 
     Watchdog(AgentConfig config, Object fenceLock, AgentState state, FailsafeRounds failsafe,
             PodPublisher publisher, AgentListener listener) {
@@ -42,8 +53,74 @@ final class Watchdog implements AutoCloseable {
         this.watchdog = Executors.newSingleThreadScheduledExecutor(Agent.daemon("leasehold-agent-watchdog-" + name));
     }
 
-    void start() {
-        watchdog.scheduleWithFixedDelay(this::watch, 0, WATCHDOG_PERIOD.toNanos(), TimeUnit.NANOSECONDS);
+    void start(Leash guard, java.util.function.Supplier<Leash> restart) {
+        synchronized (leashLock) {
+            leash = guard;
+            restartLeash = restart;
+        }
+        watchdog.scheduleWithFixedDelay(this::step, 0, WATCHDOG_PERIOD.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void step() {
+        try {
+            leash();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: cannot keep the guard's deadline: {}", name, e.toString());
+        }
+        watch();
+    }
+
+    /** A new term: set where the leash reads it, so that the guard holds the term's deadline from now on. */
+    void startedLeading(Leadership l) {
+        synchronized (leashLock) {
+            state.leadership = l;
+            leash();
+        }
+    }
+
+    /**
+     * Moves the guard's instant: the term's (or failsafe's) end while the server may be writable, else a
+     * standby's leash of {@code leaseDuration}. A guard that is gone is replaced; a server that may be writable is
+     * fenced first, as it must not run writable without its leash.
+     */
+    void leash() {
+        synchronized (leashLock) {
+            if (leash == null) {
+                return;
+            }
+            if (!leash.alive()) {
+                LOG.warn("{}: the guard process {} is gone: {}starting a new one", name, leash.pid(),
+                        state.pgWritable ? "fencing PostgreSQL, then " : "");
+                if (state.pgWritable) {
+                    fence("the guard process is gone: the server must not run writable without its leash");
+                }
+                leash = restartLeash.get();
+            }
+            long now = System.nanoTime();
+            Leadership l = state.leadership;
+            long until;
+            if (state.pgWritable || l != null) {
+                long term = l == null ? 0 : l.validFor().toNanos();
+                until = now + Math.max(term, failsafe.remaining().toNanos());
+            } else {
+                until = now + config.leaseDuration().toNanos();
+            }
+            leash.until(until);
+        }
+    }
+
+    /** Ends the leash: on purpose ({@code drop} false: the guard leaves the server) or as a death would. */
+    void endLeash(boolean drop) {
+        synchronized (leashLock) {
+            if (leash != null) {
+                if (drop) {
+                    leash.drop();
+                } else {
+                    leash.close();
+                }
+                leash = null;
+            }
+        }
     }
 
     /** Fences a writable server whose term is gone or about to end. Runs every 20 ms and on stopped-leading. */

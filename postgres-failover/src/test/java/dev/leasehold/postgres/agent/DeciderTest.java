@@ -189,7 +189,15 @@ class DeciderTest {
     static LeaseView synced(int count, String... members) {
         return new LeaseView(Optional.of("pg-0"), Duration.ofSeconds(1), Optional.of("7000"),
                 Optional.of(new LeaseView.Published(1, new Lsn(10 * MB))), Optional.empty(),
-                Optional.of(new SyncSet("ANY", count, List.of(members), false)));
+                Optional.of(new SyncSet("ANY", count, List.of(members), false)), Optional.empty(), FREE_VERSION);
+    }
+
+    /** The version of the expired Lease {@link #synced} returns. */
+    static final String FREE_VERSION = "41";
+
+    /** A set member's status sampled after it saw the expired Lease of {@link #synced} free. */
+    static MemberStatus sawFree(MemberStatus m) {
+        return m.withFreeLease(Optional.of(FREE_VERSION));
     }
 
     /** A Lease whose holder (pg-0) expired, with the member list a failsafe primary published. */
@@ -340,8 +348,24 @@ class DeciderTest {
                         c().own(replica("pg-1", 5 * MB)).lease(handedTo("pg-1", Duration.ZERO)), Step.NONE, false,
                         "maximumLagOnFailover"),
                 row("synchronous: a member of the set that saw every other member's position may take over",
-                        c().own(replica("pg-1", 10 * MB)).other(replica("pg-2", 10 * MB - 100))
+                        c().own(replica("pg-1", 10 * MB)).other(sawFree(replica("pg-2", 10 * MB - 100)))
                                 .lease(synced(1, "pg-1", "pg-2")), Step.NONE, true, "eligible"),
+                row("synchronous: a set member's position sampled before it saw this Lease free does not count"
+                        + " (the old primary may have run on and it confirmed more since)",
+                        c().own(replica("pg-1", 10 * MB)).other(replica("pg-2", 10 * MB - 100))
+                                .lease(synced(1, "pg-1", "pg-2")), Step.NONE, false,
+                        "not yet sampled after seeing this Lease free"),
+                row("synchronous: ... nor one that saw an older version of the Lease free",
+                        c().own(replica("pg-1", 10 * MB)).other(replica("pg-2", 10 * MB - 100)
+                                .withFreeLease(Optional.of("40"))).lease(synced(1, "pg-1", "pg-2")), Step.NONE, false,
+                        "not yet sampled after seeing this Lease free"),
+                row("synchronous: a successor a switchover named needs no such sample (the old primary stopped first)",
+                        c().own(replica("pg-1", 10 * MB)).other(replica("pg-2", 10 * MB - 100))
+                                .lease(new LeaseView(Optional.of(""), Duration.ZERO, Optional.of("7000"),
+                                        Optional.of(new LeaseView.Published(1, new Lsn(10 * MB))),
+                                        Optional.of("pg-1"), Optional.of(new SyncSet("ANY", 1,
+                                                List.of("pg-1", "pg-2"), false)), Optional.empty(), "42")),
+                        Step.NONE, true, "successor"),
                 row("synchronous: not in the set: waits, whatever the grace",
                         c().own(replica("pg-1", 10 * MB)).lease(synced(1, "pg-2")), Step.NONE, false,
                         "not in the published synchronous set"),
@@ -357,7 +381,7 @@ class DeciderTest {
                         c().own(replica("pg-1", 10 * MB)).lease(synced(2, "pg-1", "pg-2")), Step.NONE, true,
                         "eligible"),
                 row("synchronous: a set member further ahead goes first",
-                        c().own(replica("pg-1", 10 * MB - 100)).other(replica("pg-2", 10 * MB))
+                        c().own(replica("pg-1", 10 * MB - 100)).other(sawFree(replica("pg-2", 10 * MB)))
                                 .lease(synced(1, "pg-1", "pg-2")), Step.NONE, false, "further ahead"),
                 row("failsafe: a primary without a term stays writable while every member's confirmation runs",
                         c().own(member("pg-1", Role.PRIMARY, 20 * MB)).failsafe(Duration.ofSeconds(4)), Step.NONE,

@@ -23,6 +23,16 @@ class StatusCodecTest {
     }
 
     @Test
+    void theFreeLeaseAMemberSawIsCarriedAndOptionalForOlderAgents() {
+        MemberStatus saw = STATUS.withFreeLease(java.util.Optional.of("1234"));
+        String text = StatusCodec.write(saw);
+        assertThat(text).contains("\"freeLease\":\"1234\"");
+        assertThat(StatusCodec.read(text)).isEqualTo(saw);
+        assertThat(StatusCodec.write(STATUS)).doesNotContain("freeLease");
+        assertThat(StatusCodec.read(StatusCodec.write(STATUS)).freeLease()).isEmpty();
+    }
+
+    @Test
     void theAgentPortIsCarriedWhenSetAndOptionalForOlderAgents() {
         MemberStatus withPort = new MemberStatus("pg-1", MemberStatus.Role.REPLICA, true, 3, STATUS.position(),
                 STATUS.upstream(), false, 5, "10.0.0.7", 5432, STATUS.systemId(), 42, "0.1.0", STATUS.sampledAt(), 8008);
