@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * diverged if {@code C >= S} (the upstream never got that record). A stopped standby diverged if its
  * minimum recovery point is after {@code S}. An instance that did not stop cleanly is first run
  * through crash recovery in single-user mode (as {@code pg_rewind} itself does) so that these
- * positions are exact.
+ * positions are exact, except a standby stopped mid-recovery on the upstream's own timeline and not
+ * past it: it restarts as it is, since single-user recovery would end its recovery with a checkpoint
+ * record at an LSN where the upstream holds other WAL.
  *
  * <p>The rule is applied again to the result of a rewind or re-clone. Before {@code pg_rewind} the
  * upstream is asked for a {@code CHECKPOINT}: {@code pg_rewind} takes the source's timeline from its
@@ -67,10 +69,17 @@ public final class Rewind {
                     + " is running; fence it before rejoining it to " + upstream.describe());
         }
         Postmaster.awaitReaped(data, timeout);
+        UpstreamHistory up = readUpstream(upstream);
+        PgControl before = PgControl.read(data);
+        // a standby stopped mid-recovery (killed: its guard, a crash) on the upstream's own timeline restarts as it
+        // is: single-user crash recovery would end its recovery and write an end-of-recovery checkpoint at an
+        // LSN where the upstream holds other WAL, a divergence no position comparison sees
+        boolean standbyInPlace = before.state() == PgControl.DbState.IN_ARCHIVE_RECOVERY
+                && before.systemIdentifier() == up.systemIdentifier() && before.timeline() == up.timeline()
+                && !before.minRecoveryPoint().isAfter(up.currentLsn());
         StandbyConfig.deleteQuietly(data.resolve("standby.signal"));
         StandbyConfig.deleteQuietly(data.resolve("recovery.signal"));
-        PgControl control = ensureCleanShutdown(timeout);
-        UpstreamHistory up = readUpstream(upstream);
+        PgControl control = standbyInPlace ? before : ensureCleanShutdown(timeout);
         Optional<String> divergence = divergence(control, up);
         Result result;
         if (divergence.isEmpty()) {

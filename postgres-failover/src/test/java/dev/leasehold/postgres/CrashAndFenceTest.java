@@ -64,6 +64,24 @@ class CrashAndFenceTest {
         }
     }
 
+    @Test
+    void aStandbyKilledMidRecoveryRejoinsItsUpstreamAsItIsAndStreamsAgain() {
+        try (PostgresCluster c = PostgresCluster.start(2)) {
+            PostgresInstance pg0 = c.member(0);
+            PostgresInstance pg1 = c.member(1);
+            Rows.seed(c, 50);
+            c.kill9(1); // as the guard stops a standby whose agent stopped stepping
+            assertThat(PgControl.read(pg1.config().dataDir().orElseThrow()).state())
+                    .isEqualTo(PgControl.DbState.IN_ARCHIVE_RECOVERY);
+            Rows.insert(pg0, "after", 51, 60); // the upstream writes on past the standby's end
+            Rewind.Result rejoined = pg1.rejoin(pg0, TIMEOUT); // waits until it streams
+            assertThat(rejoined.outcome()).as(rejoined.reason()).isEqualTo(Rewind.Outcome.NOT_DIVERGED);
+            Lsn more = Rows.insert(pg0, "more", 61, 70);
+            Rows.awaitReplayed(pg1, more);
+            assertThat(Rows.ids(pg1, "after")).isEqualTo(Rows.range(51, 60));
+        }
+    }
+
     /** REWOUND where the binaries have pg_rewind, else the re-clone fallback. */
     static Rewind.Outcome expectedWhenDiverged(PostgresInstance m) {
         return m.commands().has("pg_rewind") ? Rewind.Outcome.REWOUND : Rewind.Outcome.RECLONED;
