@@ -152,9 +152,9 @@ public final class Agent implements AutoCloseable {
     }
 
     private dev.leasehold.postgres.leash.Leash newLeash() {
+        long standbyLeash = System.nanoTime() + config.leaseDuration().multipliedBy(2).toNanos();
         dev.leasehold.postgres.leash.Leash l = dev.leasehold.postgres.leash.Leash.start(
-                pg.config().dataDir().orElseThrow(), System.nanoTime() + config.leaseDuration().toNanos(),
-                config.operationTimeout(), this::guardStopped);
+                pg.config().dataDir().orElseThrow(), standbyLeash, config.operationTimeout(), this::guardStopped);
         LOG.info("{}: guard process {} holds PostgreSQL on its leash", name, l.pid());
         return l;
     }

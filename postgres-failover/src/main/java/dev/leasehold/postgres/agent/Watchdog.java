@@ -19,13 +19,15 @@ import org.slf4j.LoggerFactory;
  * <p>The same thread keeps the leash ({@link Leash}) short, for when this JVM cannot run: while the server may be
  * writable (this member holds or held a term it may have promoted on, until a fence stops the server) the guard
  * holds the term's deadline (or the failsafe's, whichever is later), the instant {@link #fence} would otherwise
- * be too late for; otherwise a standby's server may run {@code leaseDuration} past this thread's last step. The
- * term is set under the same lock ({@link #startedLeading}), so no instant computed before a term began can reach
+ * be too late for; otherwise a standby's server may run {@code 2 × leaseDuration} past this thread's last step.
+ * The term is set under the same lock ({@link #startedLeading}), so no instant computed before a term began can reach
  * the guard after it.
  */
 final class Watchdog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class); // its lines are the agent's
     private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(20);
+    /** A gap between two steps worth a line: the JVM was paused or starved, and the leash may have run out. */
+    private static final Duration STALL = Duration.ofSeconds(1);
 
     private final AgentConfig config;
     private final PostgresInstance pg;
@@ -61,7 +63,15 @@ final class Watchdog implements AutoCloseable {
         watchdog.scheduleWithFixedDelay(this::step, 0, WATCHDOG_PERIOD.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    private long lastStepNanos = System.nanoTime();
+
     private void step() {
+        long now = System.nanoTime();
+        if (now - lastStepNanos > STALL.toNanos()) {
+            LOG.warn("{}: the watchdog thread did not run for {} ms (this JVM was paused or starved)", name,
+                    TimeUnit.NANOSECONDS.toMillis(now - lastStepNanos));
+        }
+        lastStepNanos = now;
         try {
             leash();
         } catch (RuntimeException e) {
@@ -80,7 +90,7 @@ final class Watchdog implements AutoCloseable {
 
     /**
      * Moves the guard's instant: the term's (or failsafe's) end while the server may be writable, else a
-     * standby's leash of {@code leaseDuration}. A guard that is gone is replaced; a server that may be writable is
+     * standby's leash of {@code 2 × leaseDuration}. A guard that is gone is replaced; a server that may be writable is
      * fenced first, as it must not run writable without its leash.
      */
     void leash() {
@@ -103,7 +113,7 @@ final class Watchdog implements AutoCloseable {
                 long term = l == null ? 0 : l.validFor().toNanos();
                 until = now + Math.max(term, failsafe.remaining().toNanos());
             } else {
-                until = now + config.leaseDuration().toNanos();
+                until = now + config.leaseDuration().multipliedBy(2).toNanos();
             }
             leash.until(until);
         }

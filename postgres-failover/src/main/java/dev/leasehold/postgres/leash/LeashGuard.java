@@ -43,6 +43,7 @@ public final class LeashGuard {
     private final PrintStream err;
     private final String dir;
     private volatile long deadline;
+    private volatile long heardNanos = System.nanoTime();
     private volatile boolean armed;
     private volatile String end; // set once input ends: "exit" or "agent gone"
     private volatile Thread enforcer;
@@ -106,6 +107,7 @@ public final class LeashGuard {
 
     /** Applies one line; false once the guard should stop reading. */
     boolean accept(String line) {
+        heardNanos = System.nanoTime();
         String[] w = line.split(" ");
         try {
             switch (w[0]) {
@@ -156,7 +158,8 @@ public final class LeashGuard {
     private void stopServer(String why) {
         Optional<String> killed = stop.stopNow();
         if (killed.isPresent()) {
-            String line = "stopped " + why + ": " + killed.get();
+            String line = "stopped " + why + " (last line from the agent "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - heardNanos) + " ms ago): " + killed.get();
             say(line);
             err.println("leasehold guard: " + dir + ": PostgreSQL " + line);
         }
