@@ -135,6 +135,24 @@ public final class WriteProbe implements AutoCloseable {
      * members accepting writes at once. Empty when there never were two primaries taking writes.
      */
     public List<String> overlaps() {
+        List<String> found = new ArrayList<>();
+        eachOverlap((a, b) -> found.add(a.owner() + " acknowledged writes in [" + a.from() + ", " + a.to() + "], "
+                + b.owner() + " in [" + b.from() + ", " + b.to() + "]"));
+        return found;
+    }
+
+    /** How long, in all, two members' runs of acknowledgements overlapped (see {@link #overlaps}); 0: never. */
+    public long overlapNanos() {
+        long[] total = new long[1];
+        eachOverlap((a, b) -> total[0] += Math.min(a.to(), b.to()) - Math.max(a.from(), b.from()));
+        return total[0];
+    }
+
+    /** A run of acknowledgements by one member: from the first one's send to the last one's acknowledgement. */
+    private record Run(String owner, long from, long to) {
+    }
+
+    private void eachOverlap(java.util.function.BiConsumer<Run, Run> overlap) {
         // runs: maximal stretches of acknowledgements (in the order the writes were sent) by one member; a member
         // may be primary more than once, so runs, not whole spans, are what must not overlap
         List<Ack> sorted = acks.stream().sorted((a, b) -> Long.compare(a.sentNanos(), b.sentNanos())).toList();
@@ -149,7 +167,6 @@ public final class WriteProbe implements AutoCloseable {
                 spans.add(new long[] {a.sentNanos(), a.ackedNanos()});
             }
         }
-        List<String> found = new ArrayList<>();
         for (int i = 0; i < spans.size(); i++) {
             for (int j = i + 1; j < spans.size(); j++) {
                 if (owners.get(i).equals(owners.get(j))) {
@@ -158,12 +175,10 @@ public final class WriteProbe implements AutoCloseable {
                 long[] a = spans.get(i);
                 long[] b = spans.get(j);
                 if (!(a[1] < b[0] || b[1] < a[0])) {
-                    found.add(owners.get(i) + " acknowledged writes in [" + a[0] + ", " + a[1] + "], " + owners.get(j)
-                            + " in [" + b[0] + ", " + b[1] + "]");
+                    overlap.accept(new Run(owners.get(i), a[0], a[1]), new Run(owners.get(j), b[0], b[1]));
                 }
             }
         }
-        return found;
     }
 
     /** The ids of probe rows present on {@code m}. */

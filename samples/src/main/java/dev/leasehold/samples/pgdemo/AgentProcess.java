@@ -84,6 +84,13 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** Waits up to {@code d} for the agent's process to end. */
+    synchronized void awaitExit(Duration d) {
+        if (process != null) {
+            waitFor(d);
+        }
+    }
+
     /** SIGTERM (the agent closes: a primary fences and releases), then SIGKILL after {@code grace}. */
     synchronized void stop(Duration grace) {
         if (process == null || !process.isAlive()) {

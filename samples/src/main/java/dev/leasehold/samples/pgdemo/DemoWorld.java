@@ -66,9 +66,71 @@ final class DemoWorld implements AutoCloseable {
     private volatile long leaseChangedNanos = System.nanoTime();
     private boolean closed;
 
+    private final Map<String, String> extraEnv = new HashMap<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<LeaseRecord> leaseHistory =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** One version of the Lease as the demo's watch saw it: its holder and renew time, and when it was seen. */
+    record LeaseRecord(String holder, java.time.Instant renewTime, long seenNanos) {
+    }
+
+    /**
+     * Waits up to {@code bound} for one writable primary with every other member not in {@code dead} a replica
+     * streaming from it, and in synchronous mode for the published set to have at least one member confirm each
+     * commit (until then the primary runs asynchronous, and by design nobody may take over from it); returns the
+     * primary.
+     *
+     * @throws IllegalStateException when the cluster does not settle within {@code bound}
+     */
+    String awaitSettled(java.util.Set<String> dead, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            Optional<String> p = settledPrimary(dead);
+            if (p.isPresent() && (!synchronous || leaseAnnotation(dev.leasehold.postgres.agent.SyncSet.ANNOTATION)
+                    .map(t -> Members.parse(t).path("count").asInt(0) > 0).orElse(false))
+                    && settledPrimary(dead).equals(p)) {
+                return p.get();
+            }
+            PgDemo.pause(Duration.ofMillis(200));
+        }
+        throw new IllegalStateException("the cluster did not settle within " + bound + ": " + members.poll());
+    }
+
+    private Optional<String> settledPrimary(java.util.Set<String> dead) {
+        List<Members.View> views = members.poll();
+        List<String> primaries = views.stream().filter(Members.View::writablePrimary).map(Members.View::member)
+                .toList();
+        if (primaries.size() != 1) {
+            return Optional.empty();
+        }
+        String p = primaries.get(0);
+        boolean all = views.stream().filter(v -> !v.member().equals(p) && !dead.contains(v.member()))
+                .allMatch(v -> v.status().map(s -> "replica".equals(s.path("role").asText())
+                        && p.equals(s.path("upstream").asText())).orElse(false));
+        return all ? Optional.of(p) : Optional.empty();
+    }
+
+    /** An annotation of the cluster's Lease as the API server has it now, if set. */
+    Optional<String> leaseAnnotation(String key) {
+        Lease l = kube.resources(Lease.class).inNamespace(namespace).withName(CLUSTER).get();
+        return l == null || l.getMetadata().getAnnotations() == null ? Optional.empty()
+                : Optional.ofNullable(l.getMetadata().getAnnotations().get(key));
+    }
+
+    /** Every version of the Lease the demo's watch saw, in order. */
+    List<LeaseRecord> leaseHistory() {
+        return List.copyOf(leaseHistory);
+    }
+
     DemoWorld(DemoOptions options, PrintStream out) {
         this.options = options;
         this.out = out;
+    }
+
+    /** Settings every agent gets besides the demo's (a benchmark's {@code LEASEHOLD_GUARD=false}); before start. */
+    DemoWorld withAgentSetting(String name, String value) {
+        extraEnv.put(name, value);
+        return this;
     }
 
     synchronized void start() {
@@ -99,6 +161,11 @@ final class DemoWorld implements AutoCloseable {
             @Override
             public void eventReceived(Action action, Lease resource) {
                 leaseChangedNanos = System.nanoTime();
+                var spec = resource.getSpec();
+                if (spec != null && spec.getRenewTime() != null) {
+                    leaseHistory.add(new LeaseRecord(spec.getHolderIdentity() == null ? "" : spec.getHolderIdentity(),
+                            spec.getRenewTime().toInstant(), leaseChangedNanos));
+                }
             }
 
             @Override
@@ -193,6 +260,7 @@ final class DemoWorld implements AutoCloseable {
             }
         }
         pg.osUser().ifPresent(u -> u.ownTree(secrets));
+        env.putAll(extraEnv);
         return env;
     }
 
@@ -340,6 +408,29 @@ final class DemoWorld implements AutoCloseable {
     synchronized void kill9(String member) {
         agents.get(member).kill9();
         pg.kill9(names.indexOf(member));
+    }
+
+    /**
+     * Sends {@code signal} ({@code STOP}, {@code CONT}, {@code KILL}) to the member's agent process alone: its guard
+     * and its PostgreSQL are left as they are, as a GC pause, a frozen JVM or an OOM kill would leave them.
+     */
+    synchronized void signalAgent(String member, String signal) {
+        long pid = agents.get(member).pid().orElseThrow(() -> new IllegalStateException(member + " has no agent"));
+        try {
+            Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " failed: "
+                        + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + signal + " " + pid, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted sending " + signal + " to " + member, e);
+        }
+        if (signal.equals("KILL")) {
+            agents.get(member).awaitExit(java.time.Duration.ofSeconds(10));
+        }
     }
 
     synchronized void restartAgent(String member) {
