@@ -51,7 +51,7 @@ final class AgentHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentHttpServer.class);
 
     /** Open connections at the most. */
-    static final int MAX_CONNECTIONS = 64;
+    static final int MAX_CONNECTIONS = 128;
     /** From accept until the whole request (head and body) has arrived. */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
     /** From a complete answer until the client has taken it. */
