@@ -53,7 +53,6 @@ public final class AgentMain {
             metrics.attach(agent);
         } catch (IllegalArgumentException e) {
             LOG.error("leasehold agent: bad setting: {}", e.getMessage());
-            System.err.println("leasehold agent: bad setting: " + e.getMessage());
             client.close();
             System.exit(2);
             return;

@@ -24,7 +24,7 @@ final class ByteCount {
     static long parse(String what, String text) {
         Matcher m = text == null ? null : FORM.matcher(text);
         if (m == null || !m.matches()) {
-            throw new IllegalArgumentException(what + " = " + text + " is not a byte count (a whole number >= 0,"
+            throw new IllegalArgumentException(what + "=" + text + " is not a byte count (a whole number >= 0,"
                     + " optionally with a unit B, kB, MB, GB or TB: 1048576, 1024kB, 1MB)");
         }
         int shift = switch (m.group(2) == null ? "B" : m.group(2)) {
@@ -41,7 +41,7 @@ final class ByteCount {
             }
             return n << shift;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s = %s is more bytes than this agent"
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s=%s is more bytes than this agent"
                     + " counts (at most %d)", what, text, Long.MAX_VALUE));
         }
     }

@@ -134,8 +134,8 @@ class AgentHttpTest {
         }
         var bad = f.get(r, "/replica?lag=1XB");
         assertThat(bad.statusCode()).isEqualTo(400);
-        assertThat(bad.body()).contains("lag = 1XB is not a byte count");
-        assertThat(f.get(r, "/replica?lag=99999999TB").body()).contains("lag = 99999999TB is more bytes");
+        assertThat(bad.body()).contains("lag=1XB is not a byte count");
+        assertThat(f.get(r, "/replica?lag=99999999TB").body()).contains("lag=99999999TB is more bytes");
         assertThat(f.get(r, "/replica?lga=1").body()).contains("unknown parameter: lga=1");
     }
 
