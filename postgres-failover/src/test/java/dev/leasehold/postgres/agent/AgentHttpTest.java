@@ -7,28 +7,37 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent's HTTP under slow, hostile and load-balancer clients, over real sockets, on two real members (one
- * primary, one streaming standby) with their agents.
+ * primary, one streaming standby) with their agents, the failsafe on and a switchover token, so that every
+ * endpoint is live.
  */
 class AgentHttpTest {
     private static final Duration BOUND = Duration.ofSeconds(60);
     private static final List<String> PROBES = List.of("/health", "/liveness", "/readiness", "/primary", "/replica");
 
+    private static final String TOKEN = "t0ken";
+
+    @TempDir
+    static Path dir;
     private static AgentFixture f;
     private static int p;
     private static int r;
 
     @BeforeAll
-    static void cluster() {
-        f = new AgentFixture(2);
+    static void cluster() throws Exception {
+        Path token = Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        f = new AgentFixture(2, b -> b.failsafe(true).switchoverTokenFile(token));
         f.startAll();
         p = awaitPrimary(f, -1);
         r = 1 - p;
@@ -60,7 +69,7 @@ class AgentHttpTest {
                 await().atMost(BOUND).ignoreExceptions().untilAsserted(() -> assertThat(RawHttp.send(port(member), "POST /failsafe"
                         + " HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}").text())
                         .as("POST /failsafe on pg-%d with 200 slow connections open", member)
-                        .contains("failsafe is not enabled on pg-" + member));
+                        .contains("missing bearer token"));
             }
             assertThat(f.get(p, "/primary").statusCode()).isEqualTo(200);
             assertThat(f.get(r, "/replica").statusCode()).isEqualTo(200);
@@ -153,8 +162,11 @@ class AgentHttpTest {
             "/switchover", "/failsafe", "/nope", "*", "http://x/primary", "/replica?lag=", "/replica?lag=-1",
             "/replica?lag=1MB&x", "/%00", "/primary/../status"};
         String[] versions = {"HTTP/1.1", "HTTP/1.0", "HTTP/2", "HTTP/1.1 extra", ""};
-        String[] bodies = {"", "{}", "{\"to\": 5}", "{\"primary\": \"pg-0\", \"term\": 1, \"windowMs\": 1}", "[",
-            "null", "{\"x\":1}"};
+        // no body that a switchover would accept (with the token it would hand the primary over): the empty one,
+        // {} and {"to": null} are left out; the failsafe asks are refused, as both members reach the API server
+        String[] bodies = {"{\"to\": 5}", "{\"primary\": \"pg-0\", \"term\": 1, \"windowMs\": 1}", "[", "null",
+            "{\"x\":1}", "{\"to\": \"pg-9\"}", "{\"primary\": \"pg-1\", \"term\": -1, \"windowMs\": 0}", "\u0000",
+            "{\"to\": \"\"}"};
         for (int n = 0; n < 300; n++) {
             byte[] request;
             if (n % 10 == 9) {
@@ -168,8 +180,10 @@ class AgentHttpTest {
                 StringBuilder b = new StringBuilder().append(methods[random.nextInt(methods.length)]).append(' ')
                         .append(paths[random.nextInt(paths.length)]).append(' ')
                         .append(versions[random.nextInt(versions.length)]).append("\r\n");
-                if (random.nextBoolean()) {
-                    b.append("Authorization: Bearer ").append(random.nextInt()).append("\r\n");
+                switch (random.nextInt(3)) {
+                    case 0 -> b.append("Authorization: Bearer ").append(random.nextInt()).append("\r\n");
+                    case 1 -> b.append("Authorization: Bearer ").append(TOKEN).append("\r\n");
+                    default -> { }
                 }
                 switch (random.nextInt(5)) {
                     case 0 -> b.append("Content-Length: ").append(body.length()).append("\r\n");
