@@ -135,8 +135,11 @@ final class AgentHttpServer implements AutoCloseable {
     private final Map<Lane, ThreadPoolExecutor> workers = new EnumMap<>(Lane.class);
     private final List<Connection> open = new ArrayList<>();
     private final ConcurrentLinkedQueue<Connection> answered = new ConcurrentLinkedQueue<>();
+    private final SelectionKey listenerKey;
     private final Thread loop;
     private volatile boolean closed;
+    private long acceptPausedUntil;
+    private long lastAcceptWarning;
 
     /**
      * Listens on {@code port} (0: any free port) and serves each complete request with {@code handler} on the lane
@@ -153,7 +156,7 @@ final class AgentHttpServer implements AutoCloseable {
             listener = ServerSocketChannel.open();
             listener.bind(new InetSocketAddress(port), 128);
             listener.configureBlocking(false);
-            listener.register(selector, SelectionKey.OP_ACCEPT);
+            listenerKey = listener.register(selector, SelectionKey.OP_ACCEPT);
         } catch (IOException e) {
             throw new UncheckedIOException("httpPort = " + port + ": cannot listen: " + e.getMessage(), e);
         }
@@ -186,18 +189,16 @@ final class AgentHttpServer implements AutoCloseable {
                         continue;
                     }
                     if (key.isAcceptable()) {
-                        accept(now);
+                        acceptOrPause(now);
                     } else if (key.attachment() instanceof Connection c) {
-                        if (key.isReadable() && c.state == State.DRAINING) {
-                            drain(c);
-                        } else if (key.isReadable() && c.state == State.READING) {
-                            read(c);
-                        } else if (key.isWritable() && c.state == State.WRITING) {
-                            write(c);
-                        }
+                        serve(key, c);
                     }
                 }
                 selector.selectedKeys().clear();
+                if (acceptPausedUntil != 0 && now - acceptPausedUntil >= 0) {
+                    acceptPausedUntil = 0;
+                    listenerKey.interestOps(SelectionKey.OP_ACCEPT);
+                }
                 for (Connection c; (c = answered.poll()) != null; ) {
                     startWriting(c, now);
                 }
@@ -210,6 +211,38 @@ final class AgentHttpServer implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             LOG.error("{}: HTTP server stopped", name, e);
             throw e;
+        }
+    }
+
+    private void serve(SelectionKey key, Connection c) {
+        try {
+            if (key.isReadable() && c.state == State.DRAINING) {
+                drain(c);
+            } else if (key.isReadable() && c.state == State.READING) {
+                read(c);
+            } else if (key.isWritable() && c.state == State.WRITING) {
+                write(c);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}: HTTP connection dropped: {}", name, e.toString());
+            drop(c);
+        }
+    }
+
+    /**
+     * Accepts what waits; when accepting fails (out of file descriptors, say), stops accepting for a tick rather
+     * than spin or stop serving the connections it has.
+     */
+    private void acceptOrPause(long now) {
+        try {
+            accept(now);
+        } catch (IOException e) {
+            if (now - lastAcceptWarning > TimeUnit.SECONDS.toNanos(10) || lastAcceptWarning == 0) {
+                lastAcceptWarning = now;
+                LOG.warn("{}: HTTP: cannot accept a connection ({} open): {}", name, open.size(), e.toString());
+            }
+            acceptPausedUntil = now + TimeUnit.MILLISECONDS.toNanos(TICK_MS) | 1;
+            listenerKey.interestOps(0);
         }
     }
 
