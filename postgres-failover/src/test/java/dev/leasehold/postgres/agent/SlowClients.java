@@ -83,8 +83,11 @@ final class SlowClients implements AutoCloseable {
         }
     }
 
-    /** Whether the server still holds {@code s} open: a read that times out says yes, an end or error no. */
-    private static boolean alive(Socket s) {
+    /**
+     * Whether the server still holds {@code s} open: a read that times out (with the socket's read timeout) says
+     * yes, an end or error no; an answer on the way is read and dropped.
+     */
+    static boolean alive(Socket s) {
         if (s.isClosed() || !s.isConnected()) {
             return false;
         }
