@@ -44,7 +44,7 @@ public final class AgentMain {
         dev.leasehold.events.EventRecorder events = null;
         try {
             AgentConfig config = AgentSettings.from(System.getenv()).toConfig(client);
-            ApiServerUnreachable.check(client, config);
+            StartChecks.check(client, config);
             java.util.List<AgentListener> listeners = new java.util.ArrayList<>(java.util.List.of(metrics));
             if (eventsWanted(System.getenv().get(EVENTS))) {
                 events = AgentEvents.recorderFor(config);
@@ -58,7 +58,7 @@ public final class AgentMain {
             System.exit(2);
             return;
         } catch (RuntimeException e) {
-            String line = ApiServerUnreachable.explain(e, client.getMasterUrl()).orElseThrow(() -> e);
+            String line = StartChecks.explain(e, client.getMasterUrl()).orElseThrow(() -> e);
             LOG.error("leasehold agent: {}", line);
             client.close();
             System.exit(1);

@@ -3,7 +3,11 @@ package dev.leasehold.postgres.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.leasehold.lock.support.MockApi;
+import dev.leasehold.postgres.OsUser;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -20,8 +24,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 17, item 9: with no API server reachable the agent ended in a 139-line stack trace. */
-class ApiServerUnreachableTest {
+/**
+ * Issue 17, items 9 and 10: with no API server reachable the agent ended in a 139-line stack trace; run as root it
+ * retried initdb every second for ever while holding term 1.
+ */
+class StartChecksTest {
 
     /** A loopback address where nothing listens. */
     private static String nowhere() throws IOException {
@@ -30,15 +37,13 @@ class ApiServerUnreachableTest {
         }
     }
 
-    /** The agent as a program, as a new user starts it outside Kubernetes: one line and exit code 1. */
-    @Test
-    void theAgentProgramWithNoApiServerPrintsOneLineAndExits(@TempDir Path dir) throws Exception {
-        String url = nowhere();
+    /** Runs the agent program on {@code apiServer} with the settings a new user gives; returns its output. */
+    private static String runAgent(String apiServer, Path dir, int exitCode) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), AgentMain.class.getName()).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("LEASEHOLD_") || k.startsWith("KUBE"));
-        env.putAll(Map.of("KUBERNETES_MASTER", url, "KUBERNETES_AUTH_TRYKUBECONFIG", "false",
+        env.putAll(Map.of("KUBERNETES_MASTER", apiServer, "KUBERNETES_AUTH_TRYKUBECONFIG", "false",
                 "KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false", "LEASEHOLD_MEMBER", "pg-0", "LEASEHOLD_CLUSTER", "pg",
                 "LEASEHOLD_NAMESPACE", "default", "LEASEHOLD_PG_DATA", dir.resolve("data").toString(),
                 "LEASEHOLD_SUPERUSER_PASSWORD", "s3cret-super", "LEASEHOLD_REPLICATION_PASSWORD", "s3cret-repl",
@@ -48,12 +53,33 @@ class ApiServerUnreachableTest {
             String output = assertTimeoutPreemptively(Duration.ofSeconds(120),
                     () -> new String(agent.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
             assertThat(agent.waitFor(30, TimeUnit.SECONDS)).as("the agent exits").isTrue();
-            assertThat(agent.exitValue()).as("exit code; output:%n%s", output).isEqualTo(1);
-            assertThat(output).contains("cannot reach the Kubernetes API server at " + url)
-                    .doesNotContain("\tat ", "s3cret");
-            assertThat(output.lines().filter(l -> l.contains("cannot reach"))).hasSize(1);
+            assertThat(agent.exitValue()).as("exit code; output:%n%s", output).isEqualTo(exitCode);
+            assertThat(output).doesNotContain("\tat ", "s3cret");
+            return output;
         } finally {
             agent.destroyForcibly();
+        }
+    }
+
+    /** The agent as a program, as a new user starts it outside Kubernetes: one line and exit code 1. */
+    @Test
+    void theAgentProgramWithNoApiServerPrintsOneLineAndExits(@TempDir Path dir) throws Exception {
+        String url = nowhere();
+        String output = runAgent(url, dir, 1);
+        assertThat(output).contains("cannot reach the Kubernetes API server at " + url);
+        assertThat(output.lines().filter(l -> l.contains("cannot reach"))).hasSize(1);
+    }
+
+    /** Run as root, the agent stops at once with one line, before it takes the Lease (none is left to release). */
+    @Test
+    void theAgentProgramRunAsRootStopsWithOneLineAndTakesNoLease(@TempDir Path dir) throws Exception {
+        assumeTrue(OsUser.jvmIsRoot(), "runs only where the tests run as root");
+        try (MockApi api = new MockApi()) {
+            String output = runAgent("http://127.0.0.1:" + api.port(), dir, 1);
+            assertThat(output.lines().filter(l -> l.contains("the agent runs as root"))).hasSize(1);
+            assertThat(output).contains("securityContext.runAsUser").doesNotContain("initdb made cluster");
+            assertThat(api.client().resources(Lease.class).inNamespace("default").withName("pg").get())
+                    .as("no Lease taken").isNull();
         }
     }
 
@@ -68,7 +94,7 @@ class ApiServerUnreachableTest {
                     () -> catchThrowable(() -> new ClusterView(client, "default", "pg", "pg-0", System::nanoTime)
                             .close()));
             assertThat(failure).as("the cluster view could not start").isNotNull();
-            String line = ApiServerUnreachable.explain(failure, client.getMasterUrl()).orElseThrow();
+            String line = StartChecks.explain(failure, client.getMasterUrl()).orElseThrow();
             assertThat(line).contains("cannot reach the Kubernetes API server at " + url, "ConnectException",
                     "KUBERNETES_SERVICE_HOST", "KUBECONFIG").doesNotContain("\n");
         }
@@ -79,9 +105,9 @@ class ApiServerUnreachableTest {
         URL inCluster = new URL("https://kubernetes.default.svc/");
         KubernetesClientException failure = new KubernetesClientException("Operation: [list] for kind: [Lease]",
                 new UnknownHostException("kubernetes.default.svc"));
-        assertThat(ApiServerUnreachable.explain(failure, inCluster)).hasValueSatisfying(line -> assertThat(line)
+        assertThat(StartChecks.explain(failure, inCluster)).hasValueSatisfying(line -> assertThat(line)
                 .contains("https://kubernetes.default.svc/", "UnknownHostException: kubernetes.default.svc"));
-        assertThat(ApiServerUnreachable.explain(new KubernetesClientException("Forbidden"), inCluster)).isEmpty();
-        assertThat(ApiServerUnreachable.explain(new IllegalStateException("x"), inCluster)).isEmpty();
+        assertThat(StartChecks.explain(new KubernetesClientException("Forbidden"), inCluster)).isEmpty();
+        assertThat(StartChecks.explain(new IllegalStateException("x"), inCluster)).isEmpty();
     }
 }
