@@ -140,10 +140,10 @@ final class AgentHttp implements AutoCloseable {
         long maxLag = Long.MAX_VALUE;
         for (String part : query.split("&")) {
             if (part.startsWith("lag=")) {
-                try {
-                    maxLag = ByteCount.parse("lag", part.substring(4));
+                try { // as shown: a refusal quotes the value, so control characters are escaped and it is cut short
+                    maxLag = ByteCount.parse("lag", HttpRequestParser.shown(part.substring(4)));
                 } catch (IllegalArgumentException e) {
-                    return Answer.text(400, HttpRequestParser.shown(e.getMessage()));
+                    return Answer.text(400, e.getMessage());
                 }
             } else if (!part.isEmpty()) {
                 return Answer.text(400, "unknown parameter: " + HttpRequestParser.shown(part) + " (only lag=N,"

@@ -146,6 +146,7 @@ class AgentHttpTest {
         assertThat(bad.body()).contains("lag=1XB is not a byte count");
         assertThat(f.get(r, "/replica?lag=99999999TB").body()).contains("lag=99999999TB is more bytes");
         assertThat(f.get(r, "/replica?lga=1").body()).contains("unknown parameter: lga=1");
+        assertThat(f.get(r, "/replica?lag=" + "9".repeat(70)).body()).contains("is not a byte count (a whole number");
     }
 
     /**
