@@ -41,9 +41,19 @@ public record Lsn(long value) implements Comparable<Lsn> {
         return text == null ? null : parse(text);
     }
 
-    /** Bytes from {@code other} to this position: positive when this is ahead. */
+    /**
+     * Bytes from {@code other} to this position: positive when this is ahead, negative when behind, with the sign
+     * of {@link #compareTo}. Both are read as unsigned 64-bit numbers; a distance that does not fit a {@code long}
+     * (2^63 bytes or more, which only a forged or corrupt position can be) saturates at {@link Long#MAX_VALUE}
+     * or {@link Long#MIN_VALUE} instead of wrapping to the other sign.
+     */
     public long minus(Lsn other) {
-        return value - other.value;
+        if (compareTo(other) >= 0) {
+            long ahead = value - other.value; // exact as an unsigned number
+            return ahead < 0 ? Long.MAX_VALUE : ahead;
+        }
+        long behind = other.value - value;
+        return behind < 0 ? Long.MIN_VALUE : -behind;
     }
 
     /** Whether this position is strictly after {@code other}. */

@@ -37,4 +37,27 @@ class LsnTest {
         assertThatThrownBy(() -> Lsn.parse(text)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'" + text + "'");
     }
+
+    /** Issue 17, item 2: {@code FFFFFFFF/FFFFFFFF} minus {@code 0/0} was -1, so a forged position passed a lag check. */
+    @ParameterizedTest
+    @CsvSource({"FFFFFFFF/FFFFFFFF, 0/0", "FFFFFFFF/FFFFFFFF, 0/1000", "80000000/0, 0/0", "FFFFFFFF/0, 1/0",
+            "80000000/1, 0/0", "7FFFFFFF/FFFFFFFF, 0/0", "1/0, 0/FFFFFFFF", "0/1, 0/0"})
+    void minusHasTheSignOfCompareToAndNeverWraps(String ahead, String behind) {
+        Lsn a = Lsn.parse(ahead);
+        Lsn b = Lsn.parse(behind);
+        assertThat(a).isGreaterThan(b);
+        assertThat(a.minus(b)).isPositive();
+        assertThat(b.minus(a)).isNegative();
+        assertThat(a.minus(a)).isZero();
+    }
+
+    @Test
+    void aDistanceBeyondLongSaturatesInsteadOfWrapping() {
+        Lsn top = Lsn.parse("FFFFFFFF/FFFFFFFF");
+        assertThat(top.minus(Lsn.ZERO)).isEqualTo(Long.MAX_VALUE);
+        assertThat(Lsn.ZERO.minus(top)).isEqualTo(Long.MIN_VALUE);
+        assertThat(Lsn.parse("7FFFFFFF/FFFFFFFF").minus(Lsn.ZERO)).isEqualTo(Long.MAX_VALUE);
+        assertThat(Lsn.parse("80000000/0").minus(Lsn.parse("0/1"))).isEqualTo(Long.MAX_VALUE);
+        assertThat(Lsn.parse("80000000/0").minus(Lsn.parse("7FFFFFFF/FFFFFFFF"))).isEqualTo(1);
+    }
 }

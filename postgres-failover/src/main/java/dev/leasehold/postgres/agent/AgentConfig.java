@@ -132,6 +132,7 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         private Duration failsafeLimit;
         private final java.util.Map<String, java.nio.file.Path> localDataDirs = new java.util.TreeMap<>();
         private Bootstrap.Settings bootstrap = Bootstrap.Settings.defaults();
+        private java.util.function.BiFunction<String, Object, String> describe = Builder::describe;
 
         private Builder() {
         }
@@ -183,6 +184,12 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
         }
         public Builder bootstrap(Bootstrap.Settings v) { bootstrap = v; return this; }
 
+        /**
+         * How {@link #build()} names a setting and its value in what it refuses: by default {@code renewDeadline = 12s};
+         * {@link AgentSettings} names the environment variable and the value as given instead.
+         */
+        Builder describedBy(java.util.function.BiFunction<String, Object, String> v) { describe = v; return this; }
+
         public AgentConfig build() {
             require(member != null, "member", null, "is required");
             require(client != null, "client", null, "is required");
@@ -200,9 +207,9 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
             require(leaseDuration.toNanos() % 1_000_000_000L == 0, "leaseDuration", leaseDuration,
                     "must be whole seconds (a Lease stores seconds)");
             require(renewDeadline.compareTo(leaseDuration) < 0, "renewDeadline", renewDeadline,
-                    "must be below leaseDuration (" + leaseDuration + ")");
+                    "must be below " + ref("leaseDuration", leaseDuration));
             require(retryPeriod.compareTo(renewDeadline) < 0, "retryPeriod", retryPeriod,
-                    "must be below renewDeadline (" + renewDeadline + ")");
+                    "must be below " + ref("renewDeadline", renewDeadline));
             require(maxClockDrift >= 0 && maxClockDrift < 0.5, "maxClockDrift", maxClockDrift, "must be in [0, 0.5)");
             require(maximumLagOnFailover >= 0, "maximumLagOnFailover", maximumLagOnFailover, "must be >= 0 bytes");
             Duration margin = leaseDuration.minus(renewDeadline);
@@ -211,11 +218,12 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
             // much again for the immediate stop and the kill; the followers' clocks may run ahead by the drift
             Duration fenceWorst = fenceTimeout.multipliedBy(2).plus(drift);
             require(fenceWorst.compareTo(margin) < 0, "fenceTimeout", fenceTimeout,
-                    "leaves no room for the fence: 2 × fenceTimeout + clock drift (" + drift + ") = " + fenceWorst
-                            + " must be below leaseDuration - renewDeadline = " + margin);
+                    "leaves no room for the fence: 2 × fenceTimeout + clock drift (" + show(drift) + ") = "
+                            + show(fenceWorst) + " must be below " + ref("leaseDuration", leaseDuration) + " - "
+                            + ref("renewDeadline", renewDeadline) + " = " + show(margin));
             Duration ttl = statusTtl != null ? statusTtl : statusInterval.multipliedBy(3);
             require(ttl.compareTo(statusInterval) > 0, "statusTtl", ttl,
-                    "must exceed statusInterval (" + statusInterval + ")");
+                    "must exceed " + ref("statusInterval", statusInterval));
             Duration grace = deferGrace != null ? deferGrace : retryPeriod.multipliedBy(2);
             require(!grace.isNegative(), "deferGrace", grace, "must not be negative");
             require(laggingFailoverAfter == null || !laggingFailoverAfter.isNegative(), "laggingFailoverAfter",
@@ -223,15 +231,16 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
             Duration hold = holdCommitsBelow != null ? holdCommitsBelow
                     : renewDeadline.minus(retryPeriod.multipliedBy(2));
             require(hold.compareTo(fenceBelow) > 0 && hold.compareTo(renewDeadline) < 0, "holdCommitsBelow", hold,
-                    "must be between fenceBelow (" + fenceBelow + ") and renewDeadline (" + renewDeadline + ")");
+                    "must be between " + ref("fenceBelow", fenceBelow) + " and " + ref("renewDeadline", renewDeadline));
             require(fenceBelow != null && !fenceBelow.isNegative(), "fenceBelow", fenceBelow,
                     "must be zero (fence when the elector ends the term) or positive");
             require(fenceBelow.compareTo(renewDeadline.minus(retryPeriod)) < 0, "fenceBelow", fenceBelow,
-                    "must be below renewDeadline - retryPeriod (" + renewDeadline.minus(retryPeriod)
-                            + "), or a healthy leader would fence itself between renews");
+                    "must be below " + ref("renewDeadline", renewDeadline) + " - " + ref("retryPeriod", retryPeriod)
+                            + " = " + show(renewDeadline.minus(retryPeriod))
+                            + ", or a healthy leader would fence itself between renews");
             Duration hang = hangTimeout != null ? hangTimeout : probeTimeout.multipliedBy(3);
             require(hang.compareTo(probeTimeout) >= 0, "hangTimeout", hang,
-                    "must be at least probeTimeout (" + probeTimeout + ")");
+                    "must be at least " + ref("probeTimeout", probeTimeout));
             require(httpPort >= -1 && httpPort <= 65535, "httpPort", httpPort, "must be -1 (off), 0 (any) or a port");
             require(roleLabels != null, "roleLabels", null, "is required");
             require(bootstrap != null, "bootstrap", null, "is required (Bootstrap.Settings.defaults() if unsure)");
@@ -239,22 +248,22 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                     "must be between 1 and 16");
             Optional<Failsafe> safe = Optional.empty();
             if (failsafe) {
-                require(httpPort != -1, "failsafe", true, "needs the HTTP endpoints (httpPort is -1): members confirm"
-                        + " over HTTP");
+                require(httpPort != -1, "failsafe", true, "needs the HTTP endpoints (" + ref("httpPort", httpPort)
+                        + "): members confirm over HTTP");
                 Duration window = failsafeWindow != null ? failsafeWindow : leaseDuration;
                 Duration timeout = failsafeTimeout != null ? failsafeTimeout : retryPeriod.dividedBy(2);
                 positive("failsafeWindow", window);
                 positive("failsafeTimeout", timeout);
                 Duration needed = fenceWorst.plus(timeout).plus(retryPeriod);
                 require(window.compareTo(needed) > 0, "failsafeWindow", window, "must exceed 2 × fenceTimeout +"
-                        + " clock drift + failsafeTimeout + retryPeriod = " + needed
+                        + " clock drift + failsafeTimeout + retryPeriod = " + show(needed)
                         + ": a round of confirmations must outlast the next round and the fence");
-                require(window.compareTo(leaseDuration) <= 0, "failsafeWindow", window, "must not exceed leaseDuration ("
-                        + leaseDuration + "): a promise lives in the member's agent, and a restarted agent may take"
+                require(window.compareTo(leaseDuration) <= 0, "failsafeWindow", window, "must not exceed "
+                        + ref("leaseDuration", leaseDuration) + ": a promise lives in the member's agent, and a restarted agent may take"
                         + " an expired Lease leaseDuration after it starts");
                 Duration limit = failsafeLimit != null ? failsafeLimit : Duration.ofMinutes(5);
-                require(limit.compareTo(window) > 0, "failsafeLimit", limit, "must exceed failsafeWindow (" + window
-                        + ")");
+                require(limit.compareTo(window) > 0, "failsafeLimit", limit, "must exceed "
+                        + ref("failsafeWindow", window));
                 long stretched = (long) Math.ceil((limit.plus(fenceTimeout.multipliedBy(2)).toMillis())
                         * (1 + 2 * maxClockDrift) / 1000.0);
                 safe = Optional.of(new Failsafe(window, timeout, limit, Duration.ofSeconds(stretched)));
@@ -273,15 +282,42 @@ public record AgentConfig(PostgresInstance member, KubernetesClient client, Stri
                     guard);
         }
 
-        private static void positive(String name, Duration value) {
+        private void positive(String name, Duration value) {
             require(value != null, name, null, "is required");
             require(!value.isNegative() && !value.isZero(), name, value, "must be positive");
         }
 
-        private static void require(boolean ok, String name, Object value, String rule) {
+        private void require(boolean ok, String name, Object value, String rule) {
             if (!ok) {
-                throw new IllegalArgumentException(name + " " + (value == null ? "" : "= " + value + " ") + rule);
+                throw new IllegalArgumentException(describe.apply(name, value) + " " + rule);
             }
+        }
+
+        /** Another setting named in a rule, with its value. */
+        private String ref(String name, Object value) {
+            return describe.apply(name, value);
+        }
+
+        private static String describe(String name, Object value) {
+            return value == null ? name : name + " = " + show(value);
+        }
+
+        /** A value as a person writes it: durations as {@code 500ms}, {@code 10s}, {@code 3.9s}, {@code 5m}. */
+        static String show(Object value) {
+            if (!(value instanceof Duration d)) {
+                return String.valueOf(value);
+            }
+            if (d.getNano() % 1_000_000 != 0 || d.isNegative()) {
+                return d.toString();
+            }
+            long ms = d.toMillis();
+            if (ms >= 60_000 && ms % 60_000 == 0) {
+                return ms / 60_000 + "m";
+            }
+            if (ms < 1_000 && ms != 0) {
+                return ms + "ms";
+            }
+            return java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + "s";
         }
     }
 }

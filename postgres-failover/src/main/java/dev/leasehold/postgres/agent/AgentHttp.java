@@ -2,31 +2,34 @@ package dev.leasehold.postgres.agent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.leasehold.core.Leadership;
 import dev.leasehold.postgres.Lsn;
+import dev.leasehold.postgres.agent.AgentHttpServer.Answer;
+import dev.leasehold.postgres.agent.AgentHttpServer.Lane;
+import dev.leasehold.postgres.agent.AgentHttpServer.Request;
 import dev.leasehold.postgres.agent.MemberStatus.Role;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ExecutorService;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The agent's HTTP endpoints (JDK {@code HttpServer}), all {@code GET}:
+ * The agent's HTTP endpoints, on {@link AgentHttpServer} (which keeps slow and hostile clients from starving
+ * them). Health endpoints answer {@code GET}, {@code HEAD} and {@code OPTIONS} alike (the status code is the
+ * answer: Patroni's HAProxy check sends {@code OPTIONS /primary}); Patroni's names are served with Patroni's
+ * meaning:
  * <ul>
- *   <li>{@code /primary}: 200 only on the member that holds a valid term and whose PostgreSQL accepts writes;</li>
- *   <li>{@code /replica[?lag=BYTES]}: 200 on a healthy streaming standby, within the lag bound when given;</li>
+ *   <li>{@code /primary} ({@code /}, {@code /master}, {@code /read-write}): 200 only on the member that holds a
+ *       valid term and whose PostgreSQL accepts writes;</li>
+ *   <li>{@code /leader}: 200 on the member that holds a valid term, whatever its server does;</li>
+ *   <li>{@code /replica[?lag=N]}: 200 on a healthy streaming standby, within the lag bound when given (bytes,
+ *       or with a unit as Patroni takes it: {@code 16kB}, {@code 1MB}, {@code 1GB});</li>
+ *   <li>{@code /read-only[?lag=N]}: 200 where {@code /primary} or {@code /replica} would be;</li>
+ *   <li>{@code /sync} ({@code /synchronous}), {@code /async} ({@code /asynchronous}), each {@code [?lag=N]}: 200 on
+ *       a streaming standby that is, or is not, in the synchronous set the primary published;</li>
  *   <li>{@code /health}: 200 while PostgreSQL answers;</li>
  *   <li>{@code /liveness}: 200 while the agent's loop runs (503 when it is stuck: restart the agent);</li>
  *   <li>{@code /readiness}: 200 when this member serves its role (writable primary or streaming standby);</li>
@@ -35,15 +38,17 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /switchover} (see {@link SwitchoverEndpoint}): a planned handover, token-guarded.</li>
  *   <li>{@code POST /failsafe} (see {@link FailsafeEndpoint}): a primary whose renews fail asks for a promise.</li>
  * </ul>
- * Anything else is 404, another method 405, each with a one-line reason; never a stack trace.
+ * Anything else is 404, another method 405, a bad parameter 400, each with a one-line reason; never a stack trace.
  */
 final class AgentHttp implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(AgentHttp.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ALLOW = "GET, HEAD, OPTIONS";
+    private static final Set<String> PROBES = Set.of("/", "/primary", "/master", "/read-write", "/leader",
+            "/replica", "/read-only", "/sync", "/synchronous", "/async", "/asynchronous", "/health", "/liveness",
+            "/readiness");
 
     private final Agent agent;
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final AgentHttpServer server;
     private final SwitchoverEndpoint switchover;
     private final FailsafeEndpoint failsafe;
 
@@ -51,135 +56,129 @@ final class AgentHttp implements AutoCloseable {
         this.agent = agent;
         this.switchover = new SwitchoverEndpoint(agent);
         this.failsafe = new FailsafeEndpoint(agent);
-        try {
-            server = HttpServer.create(new InetSocketAddress(port), 16);
-        } catch (IOException e) {
-            throw new UncheckedIOException("httpPort = " + port + ": cannot listen: " + e.getMessage(), e);
-        }
-        executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "leasehold-agent-http-" + agent.name());
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
-        server.start();
+        this.server = new AgentHttpServer(agent.name(), port, AgentHttp::lane, this::route);
     }
 
     int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
-    private void handle(HttpExchange x) {
-        try (x) {
-            try {
-                route(x);
-            } catch (RuntimeException e) {
-                LOG.warn("{}: HTTP {} {} failed: {}", agent.name(), x.getRequestMethod(), x.getRequestURI(),
-                        e.toString());
-                send(x, 500, "internal error: " + e.getClass().getSimpleName());
-            }
-        } catch (IOException e) {
-            LOG.debug("{}: HTTP answer not sent: {}", agent.name(), e.toString());
+    /** Probes and the failsafe endpoint run apart from everything else, and a switchover apart from both. */
+    static Lane lane(Request x) {
+        if (PROBES.contains(x.path()) || x.path().equals("/failsafe")) {
+            return Lane.PROBE;
         }
+        return x.path().equals("/switchover") ? Lane.SWITCHOVER : Lane.STATUS;
     }
 
-    private void route(HttpExchange x) throws IOException {
-        String path = x.getRequestURI().getPath();
+    Answer route(Request x) {
+        String path = x.path();
         if (path.equals("/switchover")) {
-            switchover.handle(x);
-            return;
+            return switchover.handle(x);
         }
         if (path.equals("/failsafe")) {
-            failsafe.handle(x);
-            return;
+            return failsafe.handle(x);
         }
-        boolean known = switch (path) {
-            case "/primary", "/replica", "/health", "/liveness", "/readiness", "/status", "/metrics" -> true;
-            default -> false;
+        if (!PROBES.contains(path) && !path.equals("/status") && !path.equals("/metrics")) {
+            return Answer.text(404, "no such endpoint: " + HttpRequestParser.shown(path) + " (try /primary,"
+                    + " /replica, /read-only, /sync, /async, /leader, /health, /liveness, /readiness, /metrics,"
+                    + " /status, POST /switchover, POST /failsafe)");
+        }
+        if (!Set.of("GET", "HEAD", "OPTIONS").contains(x.method())) {
+            return Answer.text(405, "method " + x.method() + " not allowed on " + path + ": use GET, HEAD or"
+                    + " OPTIONS").with("Allow", ALLOW);
+        }
+        Answer a = switch (path) {
+            case "/status" -> status(agent.ownStatus());
+            case "/metrics" -> metrics();
+            default -> probe(path, x.query());
         };
-        if (!known) {
-            send(x, 404, "no such endpoint: " + path + " (try /primary, /replica, /health, /liveness, /readiness,"
-                    + " /metrics, /status, POST /switchover, POST /failsafe)");
-            return;
-        }
-        if (!"GET".equals(x.getRequestMethod()) && !"HEAD".equals(x.getRequestMethod())) {
-            x.getResponseHeaders().add("Allow", "GET, HEAD");
-            send(x, 405, "method " + x.getRequestMethod() + " not allowed on " + path + ": use GET");
-            return;
-        }
+        return a.with("Allow", ALLOW);
+    }
+
+    private Answer probe(String path, String query) {
         Optional<MemberStatus> own = agent.ownStatus();
         switch (path) {
-            case "/primary" -> {
-                boolean primary = agent.isWritablePrimary();
-                send(x, primary ? 200 : 503, primary ? "primary, term " + agent.leadership().map(Leadership::term)
-                        .orElse(0L) : "not the writable primary");
+            case "/", "/primary", "/master", "/read-write" -> {
+                return primary();
             }
-            case "/replica" -> replica(x, own);
-            case "/metrics" -> metrics(x);
+            case "/leader" -> {
+                Optional<Long> term = agent.leadership().map(Leadership::term);
+                return Answer.text(term.isPresent() ? 200 : 503, term.map(t -> "holds the Lease, term " + t)
+                        .orElse("does not hold the Lease"));
+            }
             case "/health" -> {
                 boolean up = own.map(MemberStatus::healthy).orElse(false);
-                send(x, up ? 200 : 503, up ? "PostgreSQL answers" : "PostgreSQL is "
+                return Answer.text(up ? 200 : 503, up ? "PostgreSQL answers" : "PostgreSQL is "
                         + own.map(s -> s.role().toString()).orElse("not yet probed"));
             }
             case "/liveness" -> {
                 Duration bound = agent.config().operationTimeout().plusSeconds(10);
                 boolean alive = agent.loopAlive(bound);
-                send(x, alive ? 200 : 503, alive ? "agent loop alive" : "agent loop stuck for more than " + bound);
+                return Answer.text(alive ? 200 : 503, alive ? "agent loop alive"
+                        : "agent loop stuck for more than " + bound);
             }
             case "/readiness" -> {
                 boolean ready = agent.isWritablePrimary()
                         || own.map(s -> s.healthyReplica() && s.upstream().isPresent()).orElse(false);
-                send(x, ready ? 200 : 503, ready ? "serving" : "not serving its role yet");
+                return Answer.text(ready ? 200 : 503, ready ? "serving" : "not serving its role yet");
             }
-            default -> status(x, own);
+            default -> {
+                return standby(path, query, own);
+            }
         }
     }
 
-    private void metrics(HttpExchange x) throws IOException {
-        Optional<String> text = agent.metricsText();
-        if (text.isEmpty()) {
-            send(x, 404, "metrics are not enabled (start the agent with AgentMetrics.prometheus())");
-            return;
-        }
-        byte[] body = text.get().getBytes(StandardCharsets.UTF_8);
-        x.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        x.sendResponseHeaders(200, body.length);
-        try (OutputStream out = x.getResponseBody()) {
-            out.write(body);
-        }
+    private Answer primary() {
+        boolean primary = agent.isWritablePrimary();
+        return Answer.text(primary ? 200 : 503, primary ? "primary, term " + agent.leadership()
+                .map(Leadership::term).orElse(0L) : "not the writable primary");
     }
 
-    private void replica(HttpExchange x, Optional<MemberStatus> own) throws IOException {
-        String query = Optional.ofNullable(x.getRequestURI().getQuery()).orElse("");
+    /** {@code /replica}, {@code /read-only}, {@code /sync}, {@code /async} and their long names. */
+    private Answer standby(String path, String query, Optional<MemberStatus> own) {
         long maxLag = Long.MAX_VALUE;
         for (String part : query.split("&")) {
             if (part.startsWith("lag=")) {
-                try {
-                    maxLag = Long.parseLong(part.substring(4));
-                    if (maxLag < 0) {
-                        throw new NumberFormatException();
-                    }
-                } catch (NumberFormatException e) {
-                    send(x, 400, "lag = " + part.substring(4) + " is not a byte count >= 0");
-                    return;
+                try { // as shown: a refusal quotes the value, so control characters are escaped and it is cut short
+                    maxLag = ByteCount.parse("lag", HttpRequestParser.shown(part.substring(4)));
+                } catch (IllegalArgumentException e) {
+                    return Answer.text(400, e.getMessage());
                 }
             } else if (!part.isEmpty()) {
-                send(x, 400, "unknown parameter: " + part + " (only lag=BYTES)");
-                return;
+                return Answer.text(400, "unknown parameter: " + HttpRequestParser.shown(part) + " (only lag=N,"
+                        + " N in bytes or with a unit: 16kB, 1MB, 1GB)");
             }
         }
+        if (path.equals("/read-only") && agent.isWritablePrimary()) {
+            return primary();
+        }
         if (own.isEmpty() || !own.get().healthyReplica() || own.get().upstream().isEmpty()) {
-            send(x, 503, "not a streaming standby");
-            return;
+            return Answer.text(503, "not a streaming standby");
+        }
+        boolean sync = agent.lease().syncSet().map(set -> set.count() > 0 && set.members().contains(agent.name()))
+                .orElse(false);
+        if ((path.equals("/sync") || path.equals("/synchronous")) && !sync) {
+            return Answer.text(503, "streaming, but not in the published synchronous set");
+        }
+        if ((path.equals("/async") || path.equals("/asynchronous")) && sync) {
+            return Answer.text(503, "streaming, but in the published synchronous set");
         }
         long lag = lag(own.get());
         if (lag > maxLag) {
-            send(x, 503, "streaming, but " + lag + " bytes behind the published primary position (bound " + maxLag
-                    + ")");
-            return;
+            return Answer.text(503, "streaming, but " + lag + " bytes behind the published primary position (bound "
+                    + maxLag + ")");
         }
-        send(x, 200, "streaming standby, " + lag + " bytes behind");
+        return Answer.text(200, (sync ? "synchronous" : "streaming") + " standby, " + lag + " bytes behind");
+    }
+
+    private Answer metrics() {
+        Optional<String> text = agent.metricsText();
+        if (text.isEmpty()) {
+            return Answer.text(404, "metrics are not enabled (start the agent with AgentMetrics.prometheus())");
+        }
+        return new Answer(200, "text/plain; version=0.0.4; charset=utf-8",
+                text.get().getBytes(StandardCharsets.UTF_8), Map.of());
     }
 
     private long lag(MemberStatus s) {
@@ -187,7 +186,7 @@ final class AgentHttp implements AutoCloseable {
         return agent.lease().published().map(p -> Math.max(0, p.position().minus(mine))).orElse(0L);
     }
 
-    private void status(HttpExchange x, Optional<MemberStatus> own) throws IOException {
+    private Answer status(Optional<MemberStatus> own) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("member", agent.name());
         m.put("role", own.map(s -> s.role().name().toLowerCase(java.util.Locale.ROOT)).orElse("unknown"));
@@ -229,33 +228,14 @@ final class AgentHttp implements AutoCloseable {
         });
         m.put("members", members);
         try {
-            byte[] body = JSON.writeValueAsBytes(m);
-            x.getResponseHeaders().add("Content-Type", "application/json");
-            x.sendResponseHeaders(200, body.length);
-            try (OutputStream out = x.getResponseBody()) {
-                out.write(body);
-            }
+            return new Answer(200, "application/json", JSON.writeValueAsBytes(m), Map.of());
         } catch (JsonProcessingException e) {
-            send(x, 500, "cannot write status");
-        }
-    }
-
-    private static void send(HttpExchange x, int code, String text) throws IOException {
-        byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
-        x.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
-        if ("HEAD".equals(x.getRequestMethod())) {
-            x.sendResponseHeaders(code, -1);
-            return;
-        }
-        x.sendResponseHeaders(code, body.length);
-        try (OutputStream out = x.getResponseBody()) {
-            out.write(body);
+            return Answer.text(500, "cannot write status: " + e.getOriginalMessage());
         }
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
     }
 }

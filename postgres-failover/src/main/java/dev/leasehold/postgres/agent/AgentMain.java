@@ -44,6 +44,7 @@ public final class AgentMain {
         dev.leasehold.events.EventRecorder events = null;
         try {
             AgentConfig config = AgentSettings.from(System.getenv()).toConfig(client);
+            StartChecks.check(client, config);
             java.util.List<AgentListener> listeners = new java.util.ArrayList<>(java.util.List.of(metrics));
             if (eventsWanted(System.getenv().get(EVENTS))) {
                 events = AgentEvents.recorderFor(config);
@@ -53,9 +54,14 @@ public final class AgentMain {
             metrics.attach(agent);
         } catch (IllegalArgumentException e) {
             LOG.error("leasehold agent: bad setting: {}", e.getMessage());
-            System.err.println("leasehold agent: bad setting: " + e.getMessage());
             client.close();
             System.exit(2);
+            return;
+        } catch (RuntimeException e) {
+            String line = StartChecks.explain(e, client.getMasterUrl()).orElseThrow(() -> e);
+            LOG.error("leasehold agent: {}", line);
+            client.close();
+            System.exit(1);
             return;
         }
         CountDownLatch done = new CountDownLatch(1);

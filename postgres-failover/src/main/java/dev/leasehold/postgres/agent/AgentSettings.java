@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,6 +19,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the agent's settings from environment variables and/or a file of {@code NAME=value} lines (the same
@@ -27,6 +30,7 @@ import java.util.regex.Pattern;
  * ({@code *_PASSWORD_FILE}) or the environment, never from the command line.
  */
 public final class AgentSettings {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentSettings.class);
 
     /** Every setting this class reads; anything else starting with {@code LEASEHOLD_} is rejected as a typo. */
     static final Set<String> NAMES = Set.of("LEASEHOLD_MEMBER", "LEASEHOLD_NAMESPACE", "LEASEHOLD_CLUSTER",
@@ -89,7 +93,7 @@ public final class AgentSettings {
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalArgumentException("LEASEHOLD_CONFIG_FILE = " + file + ": cannot read it ("
+            throw new IllegalArgumentException("LEASEHOLD_CONFIG_FILE=" + file + ": cannot read it ("
                     + e.getClass().getSimpleName() + ")");
         }
         Map<String, String> out = new HashMap<>();
@@ -102,12 +106,12 @@ public final class AgentSettings {
             }
             int eq = t.indexOf('=');
             if (eq < 1) {
-                throw new IllegalArgumentException("LEASEHOLD_CONFIG_FILE = " + file + ", line " + n
+                throw new IllegalArgumentException("LEASEHOLD_CONFIG_FILE=" + file + ", line " + n
                         + ": not NAME=value");
             }
             String key = t.substring(0, eq).strip();
             if (key.endsWith("_PASSWORD")) {
-                throw new IllegalArgumentException("LEASEHOLD_CONFIG_FILE = " + file + ", line " + n + ": " + key
+                throw new IllegalArgumentException("LEASEHOLD_CONFIG_FILE=" + file + ", line " + n + ": " + key
                         + " is not allowed in the file; use " + key + "_FILE");
             }
             out.put(key, t.substring(eq + 1).strip());
@@ -126,7 +130,7 @@ public final class AgentSettings {
                 new IllegalArgumentException("LEASEHOLD_PG_DATA is required (the data directory)"));
         Path bin = get("LEASEHOLD_PG_BIN").map(p -> absolute("LEASEHOLD_PG_BIN", p)).orElseGet(AgentSettings::findBin);
         if (!Files.isExecutable(bin.resolve("pg_ctl"))) {
-            throw new IllegalArgumentException("LEASEHOLD_PG_BIN = " + bin + " holds no pg_ctl");
+            throw new IllegalArgumentException("LEASEHOLD_PG_BIN=" + bin + " holds no pg_ctl");
         }
         Credentials superuser = new Credentials(get("LEASEHOLD_SUPERUSER").orElse("postgres"), password("SUPERUSER"));
         Credentials replication = new Credentials(get("LEASEHOLD_REPLICATION_USER").orElse("replicator"),
@@ -148,7 +152,7 @@ public final class AgentSettings {
         duration("LEASEHOLD_RETRY_PERIOD").ifPresent(b::retryPeriod);
         get("LEASEHOLD_MAX_CLOCK_DRIFT").ifPresent(v -> b.maxClockDrift(decimal("LEASEHOLD_MAX_CLOCK_DRIFT", v)));
         get("LEASEHOLD_MAXIMUM_LAG_ON_FAILOVER").ifPresent(v -> b.maximumLagOnFailover(
-                longValue("LEASEHOLD_MAXIMUM_LAG_ON_FAILOVER", v)));
+                ByteCount.parse("LEASEHOLD_MAXIMUM_LAG_ON_FAILOVER", v)));
         duration("LEASEHOLD_STATUS_TTL").ifPresent(b::statusTtl);
         duration("LEASEHOLD_DEFER_GRACE").ifPresent(b::deferGrace);
         get("LEASEHOLD_LAGGING_FAILOVER_AFTER").filter(v -> !v.equals("never"))
@@ -180,7 +184,78 @@ public final class AgentSettings {
         get("LEASEHOLD_SYNCHRONOUS_STRICT").ifPresent(v -> b.synchronousStrict(bool("LEASEHOLD_SYNCHRONOUS_STRICT",
                 v)));
         b.bootstrap(bootstrap());
-        return b.build();
+        b.describedBy(this::describe);
+        AgentConfig config = b.build();
+        LOG.info("{}: settings: {}", config.name(), effective(config));
+        return config;
+    }
+
+    /**
+     * How a refusal of {@link AgentConfig.Builder#build()} names a setting: its variable and the value as given
+     * ({@code LEASEHOLD_RENEW_DEADLINE=12s}), or the value in force when it was not given.
+     */
+    private String describe(String field, Object value) {
+        String name = "LEASEHOLD_" + (field.equals("noFailover") ? "NOFAILOVER"
+                : field.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
+        if (!NAMES.contains(name)) {
+            return value == null ? field : field + " = " + AgentConfig.Builder.show(value);
+        }
+        return get(name).map(v -> name + "=" + v)
+                .orElseGet(() -> name + (value == null ? " (not set)" : " (not set: " + AgentConfig.Builder.show(value)
+                        + ")"));
+    }
+
+    /** The settings in force, one {@code NAME=value} each, in the README's order; no password, only its file. */
+    static String effective(AgentConfig c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("LEASEHOLD_MEMBER", c.name());
+        m.put("LEASEHOLD_NAMESPACE", c.namespace());
+        m.put("LEASEHOLD_CLUSTER", c.cluster());
+        m.put("LEASEHOLD_PG_HOST", c.member().config().host());
+        m.put("LEASEHOLD_PG_PORT", c.member().config().port());
+        m.put("LEASEHOLD_PG_DATA", c.member().config().dataDir().map(Object::toString).orElse(""));
+        m.put("LEASEHOLD_PG_BIN", c.member().config().binDir());
+        m.put("LEASEHOLD_SUPERUSER", c.member().config().superuser().user());
+        m.put("LEASEHOLD_REPLICATION_USER", c.member().config().replication().user());
+        m.put("LEASEHOLD_LEASE_DURATION", c.leaseDuration());
+        m.put("LEASEHOLD_RENEW_DEADLINE", c.renewDeadline());
+        m.put("LEASEHOLD_RETRY_PERIOD", c.retryPeriod());
+        m.put("LEASEHOLD_MAX_CLOCK_DRIFT", c.maxClockDrift());
+        m.put("LEASEHOLD_FENCE_TIMEOUT", c.fenceTimeout());
+        m.put("LEASEHOLD_HOLD_COMMITS_BELOW", c.rules().holdCommitsBelow());
+        m.put("LEASEHOLD_FENCE_BELOW", c.rules().fenceBelow());
+        m.put("LEASEHOLD_MAXIMUM_LAG_ON_FAILOVER", c.rules().maximumLagOnFailover());
+        m.put("LEASEHOLD_LAGGING_FAILOVER_AFTER", c.rules().laggingFailoverAfter().map(Object.class::cast)
+                .orElse("never"));
+        m.put("LEASEHOLD_DEFER_GRACE", c.rules().deferGrace());
+        m.put("LEASEHOLD_STATUS_INTERVAL", c.statusInterval());
+        m.put("LEASEHOLD_STATUS_TTL", c.rules().statusTtl());
+        m.put("LEASEHOLD_RESTART_WITHIN", c.rules().restartWithin());
+        m.put("LEASEHOLD_PROBE_TIMEOUT", c.probeTimeout());
+        m.put("LEASEHOLD_HANG_TIMEOUT", c.rules().hangTimeout());
+        m.put("LEASEHOLD_LOOP_INTERVAL", c.loopInterval());
+        m.put("LEASEHOLD_OPERATION_TIMEOUT", c.operationTimeout());
+        m.put("LEASEHOLD_NOFAILOVER", c.noFailover());
+        m.put("LEASEHOLD_PRIORITY", c.priority());
+        m.put("LEASEHOLD_ROLE_LABELS", c.roleLabels().key());
+        m.put("LEASEHOLD_HTTP_PORT", c.httpPort());
+        m.put("LEASEHOLD_SWITCHOVER_TOKEN_FILE", c.switchoverTokenFile().map(Object::toString).orElse("unset"));
+        m.put("LEASEHOLD_SWITCHOVER_TIMEOUT", c.switchoverTimeout());
+        m.put("LEASEHOLD_SYNCHRONOUS_MODE", c.synchronous().isPresent());
+        c.synchronous().ifPresent(y -> {
+            m.put("LEASEHOLD_SYNCHRONOUS_COUNT", y.count());
+            m.put("LEASEHOLD_SYNCHRONOUS_STRICT", y.strict());
+        });
+        m.put("LEASEHOLD_FAILSAFE", c.failsafe().isPresent());
+        c.failsafe().ifPresent(f -> {
+            m.put("LEASEHOLD_FAILSAFE_WINDOW", f.window());
+            m.put("LEASEHOLD_FAILSAFE_TIMEOUT", f.timeout());
+            m.put("LEASEHOLD_FAILSAFE_LIMIT", f.limit());
+        });
+        StringBuilder line = new StringBuilder();
+        m.forEach((k, v) -> line.append(line.length() == 0 ? "" : " ").append(k).append('=')
+                .append(AgentConfig.Builder.show(v)));
+        return line.toString();
     }
 
     /**
@@ -200,7 +275,7 @@ public final class AgentSettings {
                 }
                 int eq = pair.indexOf('=');
                 if (eq < 1) {
-                    throw new IllegalArgumentException("LEASEHOLD_INITDB_SETTINGS = " + v + ": '" + pair.strip()
+                    throw new IllegalArgumentException("LEASEHOLD_INITDB_SETTINGS=" + v + ": '" + pair.strip()
                             + "' is not name=value (pairs are separated by ';')");
                 }
                 settings.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
@@ -214,7 +289,7 @@ public final class AgentSettings {
             String m = e.getMessage();
             String setting = m.startsWith("initdbArgs") ? "LEASEHOLD_INITDB_ARGS"
                     : m.startsWith("settings") ? "LEASEHOLD_INITDB_SETTINGS" : "LEASEHOLD_INITDB_ALLOW_FROM";
-            throw new IllegalArgumentException(setting + " = " + get(setting).orElse("") + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(setting + "=" + get(setting).orElse("") + ": " + e.getMessage(), e);
         }
     }
 
@@ -229,11 +304,11 @@ public final class AgentSettings {
             try {
                 String text = Files.readString(Path.of(file.get()), StandardCharsets.UTF_8).strip();
                 if (text.isEmpty()) {
-                    throw new IllegalArgumentException(fileSetting + " = " + file.get() + ": the file is empty");
+                    throw new IllegalArgumentException(fileSetting + "=" + file.get() + ": the file is empty");
                 }
                 return text;
             } catch (IOException e) {
-                throw new IllegalArgumentException(fileSetting + " = " + file.get() + ": cannot read it ("
+                throw new IllegalArgumentException(fileSetting + "=" + file.get() + ": cannot read it ("
                         + e.getClass().getSimpleName() + ")");
             }
         }
@@ -250,13 +325,13 @@ public final class AgentSettings {
                 continue;
             }
             if (eq <= 0) {
-                throw new IllegalArgumentException("LEASEHOLD_LOCAL_DATA_DIRS = " + value + ": \"" + p
+                throw new IllegalArgumentException("LEASEHOLD_LOCAL_DATA_DIRS=" + value + ": \"" + p
                         + "\" is not member=/absolute/path");
             }
             try {
                 b.localDataDir(p.substring(0, eq).trim(), Path.of(p.substring(eq + 1).trim()));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("LEASEHOLD_LOCAL_DATA_DIRS = " + value + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException("LEASEHOLD_LOCAL_DATA_DIRS=" + value + ": " + e.getMessage(), e);
             }
         }
     }
@@ -280,7 +355,7 @@ public final class AgentSettings {
             }
             return Duration.parse(v.toUpperCase(Locale.ROOT));
         } catch (NumberFormatException | DateTimeParseException e) {
-            throw new IllegalArgumentException(name + " = " + v + " is not a duration (e.g. 500ms, 10s, 2m, PT10S)");
+            throw new IllegalArgumentException(name + "=" + v + " is not a duration (e.g. 500ms, 10s, 2m, PT10S)");
         }
     }
 
@@ -296,16 +371,8 @@ public final class AgentSettings {
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " = " + v.get() + " must be an integer in [" + min + ", " + max
+            throw new IllegalArgumentException(name + "=" + v.get() + " must be an integer in [" + min + ", " + max
                     + "]");
-        }
-    }
-
-    private static long longValue(String name, String v) {
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " = " + v + " is not a whole number of bytes");
         }
     }
 
@@ -313,22 +380,23 @@ public final class AgentSettings {
         try {
             return Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " = " + v + " is not a number");
+            throw new IllegalArgumentException(name + "=" + v + " is not a number");
         }
     }
 
+    /** {@code true} or {@code false} (in any case) and nothing else, as the README documents. */
     private static boolean bool(String name, String v) {
         return switch (v.toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "1" -> true;
-            case "false", "no", "0" -> false;
-            default -> throw new IllegalArgumentException(name + " = " + v + " must be true or false");
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(name + "=" + v + " must be true or false");
         };
     }
 
     private static Path absolute(String name, String v) {
         Path p = Path.of(v);
         if (!p.isAbsolute()) {
-            throw new IllegalArgumentException(name + " = " + v + " must be an absolute path");
+            throw new IllegalArgumentException(name + "=" + v + " must be an absolute path");
         }
         return p;
     }

@@ -169,7 +169,15 @@ public final class Decider {
         boolean lagging = false;
         String lagNote = "";
         if (published.isPresent()) {
-            long lag = published.get().position().minus(mine);
+            Lsn target = published.get().position();
+            if (s.lease().holder().equals(Optional.of(own.name())) && target.isAfter(mine)) {
+                // the last holder wrote every position it published, so what it lacks was never written (a forged
+                // or corrupt annotation); promoting, it replays all its local WAL first and so loses nothing
+                lagNote = "the published position " + target + " is beyond this member's own, which published it:"
+                        + " measuring from " + mine + "; ";
+                target = mine;
+            }
+            long lag = target.minus(mine);
             if (own.timeline() < published.get().timeline()) {
                 lagging = true;
                 lagNote = "on timeline " + own.timeline() + ", behind the published timeline "
@@ -220,7 +228,7 @@ public final class Decider {
                     + better.get().position().orElse(Lsn.ZERO) + ", priority " + better.get().priority() + ")",
                     Optional.of(new Deferral(better.get().name(), left)));
         }
-        return new Gate(true, "eligible: healthy standby at " + mine + " on timeline " + own.timeline(),
+        return new Gate(true, lagNote + "eligible: healthy standby at " + mine + " on timeline " + own.timeline(),
                 Optional.empty());
     }
 

@@ -5,13 +5,14 @@ import static dev.leasehold.postgres.agent.SwitchoverEndpoint.error;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
+import dev.leasehold.postgres.agent.AgentHttpServer.Answer;
+import dev.leasehold.postgres.agent.AgentHttpServer.Request;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -32,46 +33,39 @@ final class FailsafeEndpoint {
         this.agent = agent;
     }
 
-    void handle(HttpExchange x) throws IOException {
-        if (!"POST".equals(x.getRequestMethod())) {
-            x.getResponseHeaders().add("Allow", "POST");
-            answer(x, 405, error("method " + x.getRequestMethod() + " not allowed on /failsafe: use POST"));
-            return;
+    Answer handle(Request x) {
+        if (!"POST".equals(x.method())) {
+            return answer(405, error("method " + x.method() + " not allowed on /failsafe: use POST"))
+                    .with("Allow", "POST");
         }
         if (agent.config().failsafe().isEmpty()) {
-            answer(x, 404, error("failsafe is not enabled on " + agent.name()));
-            return;
+            return answer(404, error("failsafe is not enabled on " + agent.name()));
         }
-        if (agent.config().switchoverTokenFile().isPresent()
-                && !SwitchoverEndpoint.authorized(x, agent.config().switchoverTokenFile().get(), agent.name())) {
-            return;
+        Optional<Answer> refused = agent.config().switchoverTokenFile()
+                .flatMap(file -> SwitchoverEndpoint.refusal(x, file, agent.name()));
+        if (refused.isPresent()) {
+            return refused.get();
         }
-        Request r;
+        Ask r;
         try {
-            r = read(x);
+            r = read(x.body());
         } catch (IllegalArgumentException e) {
-            answer(x, 400, error("malformed body: " + e.getMessage()));
-            return;
+            return answer(400, error("malformed body: " + e.getMessage()));
         }
         FailsafePromises.Answer a = agent.confirmFailsafe(r.primary(), r.term(), Duration.ofMillis(r.windowMs()));
         if (a.status() != 200) {
-            answer(x, a.status(), error(a.message()));
-            return;
+            return answer(a.status(), error(a.message()));
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("member", agent.name());
         m.put("promisedMs", a.promised().toMillis());
-        answer(x, 200, m);
+        return answer(200, m);
     }
 
-    private record Request(String primary, long term, long windowMs) {
+    private record Ask(String primary, long term, long windowMs) {
     }
 
-    private static Request read(HttpExchange x) throws IOException {
-        byte[] body;
-        try (InputStream in = x.getRequestBody()) {
-            body = in.readNBytes(MAX_BODY + 1);
-        }
+    private static Ask read(byte[] body) {
         if (body.length > MAX_BODY) {
             throw new IllegalArgumentException("longer than " + MAX_BODY + " bytes");
         }
@@ -101,6 +95,6 @@ final class FailsafeEndpoint {
         if (window == null || !window.isIntegralNumber() || !window.canConvertToLong() || window.asLong() <= 0) {
             throw new IllegalArgumentException("field windowMs = " + window + " must be a positive whole number");
         }
-        return new Request(primary.asText(), term.asLong(), window.asLong());
+        return new Ask(primary.asText(), term.asLong(), window.asLong());
     }
 }

@@ -2,10 +2,10 @@ package dev.leasehold.postgres.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.leasehold.postgres.agent.AgentHttpServer.Answer;
+import dev.leasehold.postgres.agent.AgentHttpServer.Request;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,26 +35,24 @@ final class SwitchoverEndpoint {
         this.agent = agent;
     }
 
-    void handle(HttpExchange x) throws IOException {
-        if (!"POST".equals(x.getRequestMethod())) {
-            x.getResponseHeaders().add("Allow", "POST");
-            answer(x, 405, error("method " + x.getRequestMethod() + " not allowed on /switchover: use POST"));
-            return;
+    Answer handle(Request x) {
+        if (!"POST".equals(x.method())) {
+            return answer(405, error("method " + x.method() + " not allowed on /switchover: use POST"))
+                    .with("Allow", "POST");
         }
         Optional<Path> tokenFile = agent.config().switchoverTokenFile();
         if (tokenFile.isEmpty()) {
-            answer(x, 404, error("switchover is not enabled"));
-            return;
+            return answer(404, error("switchover is not enabled"));
         }
-        if (!authorized(x, tokenFile.get(), agent.name())) {
-            return;
+        Optional<Answer> refused = refusal(x, tokenFile.get(), agent.name());
+        if (refused.isPresent()) {
+            return refused.get();
         }
         Optional<String> to;
         try {
             to = target(x);
         } catch (IllegalArgumentException e) {
-            answer(x, 400, error("malformed body: " + e.getMessage()));
-            return;
+            return answer(400, error("malformed body: " + e.getMessage()));
         }
         try {
             SwitchoverResult r = agent.switchover(to, agent.config().switchoverTimeout());
@@ -63,38 +61,35 @@ final class SwitchoverEndpoint {
             m.put("to", r.to());
             m.put("term", r.term());
             m.put("elapsedMs", r.elapsedMs());
-            answer(x, 200, m);
+            return answer(200, m);
         } catch (SwitchoverException e) {
             Map<String, Object> m = error(e.getMessage());
             e.primary().ifPresent(p -> m.put("primary", p));
-            answer(x, e.reason().httpStatus(), m);
+            return answer(e.reason().httpStatus(), m);
         }
     }
 
     /**
      * Checks header {@code Authorization: Bearer <token>} against the token file (read now, never logged) and
-     * answers 401, 403 or 500 itself when it does not match.
+     * gives the refusal (401, 403 or 500) when it does not match.
      */
-    static boolean authorized(HttpExchange x, Path tokenFile, String member) throws IOException {
-        String header = x.getRequestHeaders().getFirst("Authorization");
+    static Optional<Answer> refusal(Request x, Path tokenFile, String member) {
+        String header = x.header("Authorization");
         if (header == null || !header.startsWith("Bearer ") || header.substring(7).isBlank()) {
-            answer(x, 401, error("missing bearer token (header Authorization: Bearer <token>)"));
-            return false;
+            return Optional.of(answer(401, error("missing bearer token (header Authorization: Bearer <token>)")));
         }
         byte[] expected;
         try {
             expected = readToken(tokenFile).getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
             LOG.warn("{}: switchoverTokenFile = {}: cannot read it: {}", member, tokenFile, e.toString());
-            answer(x, 500, error("switchoverTokenFile cannot be read on the agent"));
-            return false;
+            return Optional.of(answer(500, error("switchoverTokenFile cannot be read on the agent")));
         }
         byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
         if (expected.length == 0 || !MessageDigest.isEqual(expected, given)) {
-            answer(x, 403, error("wrong token"));
-            return false;
+            return Optional.of(answer(403, error("wrong token")));
         }
-        return true;
+        return Optional.empty();
     }
 
     /** The token in {@code tokenFile}, trimmed; read at each use so that it can be rotated. */
@@ -102,15 +97,11 @@ final class SwitchoverEndpoint {
         return Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
     }
 
-    private static Optional<String> target(HttpExchange x) throws IOException {
-        byte[] body;
-        try (InputStream in = x.getRequestBody()) {
-            body = in.readNBytes(MAX_BODY + 1);
-        }
-        if (body.length > MAX_BODY) {
+    private static Optional<String> target(Request x) {
+        if (x.body().length > MAX_BODY) {
             throw new IllegalArgumentException("longer than " + MAX_BODY + " bytes");
         }
-        String text = new String(body, StandardCharsets.UTF_8);
+        String text = new String(x.body(), StandardCharsets.UTF_8);
         if (text.isBlank()) {
             return Optional.empty();
         }
@@ -146,12 +137,11 @@ final class SwitchoverEndpoint {
         return m;
     }
 
-    static void answer(HttpExchange x, int code, Map<String, Object> m) throws IOException {
-        byte[] body = JSON.writeValueAsBytes(m);
-        x.getResponseHeaders().add("Content-Type", "application/json");
-        x.sendResponseHeaders(code, body.length);
-        try (OutputStream out = x.getResponseBody()) {
-            out.write(body);
+    static Answer answer(int code, Map<String, Object> m) {
+        try {
+            return new Answer(code, "application/json", JSON.writeValueAsBytes(m), Map.of());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + m.keySet() + " as JSON", e);
         }
     }
 }

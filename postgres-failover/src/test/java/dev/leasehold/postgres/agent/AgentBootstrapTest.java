@@ -49,7 +49,7 @@ class AgentBootstrapTest {
             assertThat(f.get(0, "/nope").statusCode()).isEqualTo(404);
             assertThat(f.send(0, "/primary", "POST").statusCode()).isEqualTo(405);
             assertThat(f.get(0, "/replica?lag=x").statusCode()).isEqualTo(400);
-            assertThat(f.get(0, "/replica?lag=x").body()).contains("lag = x").doesNotContain("Exception");
+            assertThat(f.get(0, "/replica?lag=x").body()).contains("lag=x is not a byte count").doesNotContain("Exception");
         }
     }
 }

@@ -184,6 +184,36 @@ class AgentFailsafeTest {
         }
     }
 
+    /**
+     * Issue 17, item 1: two half-sent requests per member starved its HTTP, so the members could not confirm, and
+     * an outage of every member fenced the primary after 1.65 s. Now 200 slow connections on every agent, held
+     * (reopened as the agent closes them) through an outage of three lease durations, demote no one.
+     */
+    @Test
+    void twoHundredSlowConnectionsOnEveryAgentDuringAnOutageOfEveryMemberDoNotDemoteThePrimary() throws Exception {
+        try (AgentFixture f = failsafeCluster()) {
+            f.startAll();
+            int p = settled(f);
+            try (SlowClients s0 = new SlowClients(f.agents[0].httpPort().orElseThrow(), 200);
+                    SlowClients s1 = new SlowClients(f.agents[1].httpPort().orElseThrow(), 200);
+                    SlowClients s2 = new SlowClients(f.agents[2].httpPort().orElseThrow(), 200);
+                    WriteProbe load = new WriteProbe(f.pg, f.member(p))) {
+                await().atMost(SETTLE).until(() -> load.acksBy("pg-" + p).size() > 20);
+                allLinks(f, FaultProxy.Mode.BLACKHOLE);
+                LOG.info("slow clients and all cut with failsafe: API cut");
+                primaryStays(f, p, AgentFixture.LEASE.multipliedBy(3));
+                long late = System.nanoTime() - Duration.ofSeconds(1).toNanos();
+                assertThat(load.acksBy("pg-" + p)).as("acknowledged writes in the outage's last second")
+                        .anyMatch(a -> a.ackedNanos() > late);
+                allLinks(f, FaultProxy.Mode.PASS);
+                await().atMost(SETTLE).until(() -> f.agents[p].leadership().isPresent());
+                assertThat(s0.reopened() + s1.reopened() + s2.reopened()).as("the agents closed slow connections")
+                        .isPositive();
+                assertThat(load.overlaps()).isEmpty();
+            }
+        }
+    }
+
     @Test
     void thePrimaryFencesAtFailsafeLimitWhateverTheMembersSay() throws Exception {
         Duration limit = Duration.ofSeconds(8);

@@ -90,14 +90,14 @@ class AgentSettingsTest {
         assertThat(AgentSettings.from(env).toConfig(client).bootstrap().initdbArgs()).isEmpty();
 
         for (String[] bad : new String[][] {
-                {"LEASEHOLD_INITDB_ARGS", "--pwfile=/etc/pw", "LEASEHOLD_INITDB_ARGS = --pwfile=/etc/pw"},
+                {"LEASEHOLD_INITDB_ARGS", "--pwfile=/etc/pw", "LEASEHOLD_INITDB_ARGS=--pwfile=/etc/pw"},
                 {"LEASEHOLD_INITDB_ARGS", "-U admin", "'-U'"},
-                {"LEASEHOLD_INITDB_SETTINGS", "fsync", "LEASEHOLD_INITDB_SETTINGS = fsync: 'fsync' is not name=value"},
-                {"LEASEHOLD_INITDB_SETTINGS", "port=5433", "LEASEHOLD_INITDB_SETTINGS = port=5433"},
-                {"LEASEHOLD_INITDB_ALLOW_FROM", "everyone", "LEASEHOLD_INITDB_ALLOW_FROM = everyone"}}) {
+                {"LEASEHOLD_INITDB_SETTINGS", "fsync", "LEASEHOLD_INITDB_SETTINGS=fsync: 'fsync' is not name=value"},
+                {"LEASEHOLD_INITDB_SETTINGS", "port=5433", "LEASEHOLD_INITDB_SETTINGS=port=5433"},
+                {"LEASEHOLD_INITDB_ALLOW_FROM", "everyone", "LEASEHOLD_INITDB_ALLOW_FROM=everyone"}}) {
             Map<String, String> e = env();
             e.put(bad[0], bad[1]);
-            assertThatThrownBy(() -> AgentSettings.from(e).toConfig(client)).as("%s = %s", bad[0], bad[1])
+            assertThatThrownBy(() -> AgentSettings.from(e).toConfig(client)).as("%s=%s", bad[0], bad[1])
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bad[2]);
         }
     }
@@ -119,7 +119,7 @@ class AgentSettingsTest {
         // the fence budget is what bounds fenceTimeout at this lease: 2 × 500 ms does not fit in 1 s
         env.put("LEASEHOLD_FENCE_TIMEOUT", "500ms");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessageStartingWith("fenceTimeout = PT0.5S leaves no room for the fence");
+                .hasMessageStartingWith("LEASEHOLD_FENCE_TIMEOUT=500ms leaves no room for the fence");
     }
 
     /**
@@ -137,7 +137,7 @@ class AgentSettingsTest {
         env.put("LEASEHOLD_FAILSAFE", "true");
         env.put("LEASEHOLD_FAILSAFE_WINDOW", "25s");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessageStartingWith("failsafeWindow = PT25S must not exceed leaseDuration (PT10S)");
+                .hasMessageStartingWith("LEASEHOLD_FAILSAFE_WINDOW=25s must not exceed LEASEHOLD_LEASE_DURATION=10s");
         env.put("LEASEHOLD_FAILSAFE_WINDOW", "10s");
         assertThat(AgentSettings.from(env).toConfig(client).failsafe().orElseThrow().window())
                 .isEqualTo(Duration.ofSeconds(10));
@@ -158,7 +158,7 @@ class AgentSettingsTest {
                 Duration.ofMinutes(5), Duration.ofSeconds(307)));
         env.put("LEASEHOLD_FAILSAFE_WINDOW", "2s");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessageStartingWith("failsafeWindow = PT2S must exceed 2 × fenceTimeout");
+                .hasMessageStartingWith("LEASEHOLD_FAILSAFE_WINDOW=2s must exceed 2 × fenceTimeout");
         env.put("LEASEHOLD_FAILSAFE_WINDOW", "3900ms");
         env.put("LEASEHOLD_FAILSAFE_TIMEOUT", "2s");
         assertThat(AgentSettings.from(env).toConfig(client).failsafe())
@@ -166,15 +166,15 @@ class AgentSettingsTest {
                         Duration.ofMinutes(5), Duration.ofSeconds(307)));
         env.put("LEASEHOLD_FAILSAFE_LIMIT", "3s");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessage("failsafeLimit = PT3S must exceed failsafeWindow (PT3.9S)");
+                .hasMessage("LEASEHOLD_FAILSAFE_LIMIT=3s must exceed LEASEHOLD_FAILSAFE_WINDOW=3900ms");
         env.remove("LEASEHOLD_FAILSAFE_LIMIT");
         env.put("LEASEHOLD_HTTP_PORT", "-1");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessageStartingWith("failsafe = true needs the HTTP endpoints");
+                .hasMessageStartingWith("LEASEHOLD_FAILSAFE=true needs the HTTP endpoints (LEASEHOLD_HTTP_PORT=-1)");
         env.remove("LEASEHOLD_HTTP_PORT");
         env.put("LEASEHOLD_FAILSAFE", "false");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessage("failsafeWindow = PT3.9S needs failsafe on");
+                .hasMessage("LEASEHOLD_FAILSAFE_WINDOW=3900ms needs failsafe on");
         env.put("LEASEHOLD_FAILSAFE", "maybe");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client)).hasMessageContaining("LEASEHOLD_FAILSAFE");
     }
@@ -187,7 +187,7 @@ class AgentSettingsTest {
                 .containsEntry("pg-1", Path.of("/data/pg-1")).containsEntry("pg-2", Path.of("/data/pg-2")).hasSize(2);
         env.put("LEASEHOLD_LOCAL_DATA_DIRS", "pg-1");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessage("LEASEHOLD_LOCAL_DATA_DIRS = pg-1: \"pg-1\" is not member=/absolute/path");
+                .hasMessage("LEASEHOLD_LOCAL_DATA_DIRS=pg-1: \"pg-1\" is not member=/absolute/path");
         env.put("LEASEHOLD_LOCAL_DATA_DIRS", "pg-1=relative/dir");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
                 .hasMessageContaining("pg-1=relative/dir must be an absolute path");
@@ -214,14 +214,14 @@ class AgentSettingsTest {
         Map<String, String> env = env();
         env.put("LEASEHOLD_FENCE_TIMEOUT", "ten");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client)).hasMessage(
-                "LEASEHOLD_FENCE_TIMEOUT = ten is not a duration (e.g. 500ms, 10s, 2m, PT10S)");
+                "LEASEHOLD_FENCE_TIMEOUT=ten is not a duration (e.g. 500ms, 10s, 2m, PT10S)");
         env.put("LEASEHOLD_FENCE_TIMEOUT", "2s");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessageStartingWith("fenceTimeout = PT2S leaves no room for the fence");
+                .hasMessageStartingWith("LEASEHOLD_FENCE_TIMEOUT=2s leaves no room for the fence");
         env.remove("LEASEHOLD_FENCE_TIMEOUT");
         env.put("LEASEHOLD_HTTP_PORT", "70000");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessage("LEASEHOLD_HTTP_PORT = 70000 must be an integer in [-1, 65535]");
+                .hasMessage("LEASEHOLD_HTTP_PORT=70000 must be an integer in [-1, 65535]");
         env.remove("LEASEHOLD_HTTP_PORT");
         env.put("LEASEHOLD_LEASE_DURATOIN", "10s");
         assertThatThrownBy(() -> AgentSettings.from(env)).hasMessageContaining("LEASEHOLD_LEASE_DURATOIN is not a");
@@ -235,7 +235,7 @@ class AgentSettingsTest {
         Map<String, String> env = env();
         env.put("LEASEHOLD_SUPERUSER_PASSWORD_FILE", "/nonexistent/su.pw");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
-                .hasMessage("LEASEHOLD_SUPERUSER_PASSWORD_FILE = /nonexistent/su.pw: cannot read it "
+                .hasMessage("LEASEHOLD_SUPERUSER_PASSWORD_FILE=/nonexistent/su.pw: cannot read it "
                         + "(NoSuchFileException)");
         env.remove("LEASEHOLD_SUPERUSER_PASSWORD_FILE");
         assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client)).hasMessageContaining(
@@ -250,5 +250,65 @@ class AgentSettingsTest {
         assertThatThrownBy(() -> AgentSettings.from(env)).hasMessageContaining("is not allowed in the file")
                 .message().doesNotContain("s3cret");
         assertThat(Optional.of(AgentSettings.parseDuration("x", "500ms"))).contains(Duration.ofMillis(500));
+    }
+
+    /**
+     * Issue 17, item 11: a refusal named the builder's fields with ISO durations ({@code renewDeadline = PT12S must
+     * be below leaseDuration (PT10S)}); it names the variables and the values as given.
+     */
+    @Test
+    void aRuleBrokenBetweenSettingsNamesBothVariablesWithTheValuesAsGiven() throws Exception {
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_LEASE_DURATION", "10s");
+        env.put("LEASEHOLD_RENEW_DEADLINE", "12s");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessage("LEASEHOLD_RENEW_DEADLINE=12s must be below LEASEHOLD_LEASE_DURATION=10s");
+        env.remove("LEASEHOLD_LEASE_DURATION");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessage("LEASEHOLD_RENEW_DEADLINE=12s must be below LEASEHOLD_LEASE_DURATION (not set: 10s)");
+        env.put("LEASEHOLD_RENEW_DEADLINE", "PT9.5S");
+        env.put("LEASEHOLD_RETRY_PERIOD", "9500ms");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessage("LEASEHOLD_RETRY_PERIOD=9500ms must be below LEASEHOLD_RENEW_DEADLINE=PT9.5S");
+    }
+
+    /** Issue 17, item 11: {@code LEASEHOLD_SYNCHRONOUS_MODE=yes} was taken as true; the README says true/false. */
+    @Test
+    void aBooleanOtherThanTrueOrFalseIsRefused() throws Exception {
+        for (String name : new String[] {"LEASEHOLD_SYNCHRONOUS_MODE", "LEASEHOLD_SYNCHRONOUS_STRICT",
+            "LEASEHOLD_NOFAILOVER", "LEASEHOLD_FAILSAFE"}) {
+            for (String bad : new String[] {"yes", "no", "1", "0", "on"}) {
+                Map<String, String> env = env();
+                env.put(name, bad);
+                assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client)).as("%s=%s", name, bad)
+                        .hasMessage(name + "=" + bad + " must be true or false");
+            }
+        }
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_SYNCHRONOUS_MODE", "TRUE");
+        assertThat(AgentSettings.from(env).toConfig(client).synchronous()).isPresent();
+    }
+
+    @Test
+    void maximumLagOnFailoverTakesTheUnitsLagDoes() throws Exception {
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_MAXIMUM_LAG_ON_FAILOVER", "16MB");
+        assertThat(AgentSettings.from(env).toConfig(client).rules().maximumLagOnFailover()).isEqualTo(16L << 20);
+        env.put("LEASEHOLD_MAXIMUM_LAG_ON_FAILOVER", "16 MB");
+        assertThatThrownBy(() -> AgentSettings.from(env).toConfig(client))
+                .hasMessageStartingWith("LEASEHOLD_MAXIMUM_LAG_ON_FAILOVER=16 MB is not a byte count");
+    }
+
+    /** Issue 17, item 11: the start line lists the settings in force, defaults included, and never a password. */
+    @Test
+    void theSettingsLineListsWhatIsInForceAndNoPassword() throws Exception {
+        Map<String, String> env = env();
+        env.put("LEASEHOLD_RENEW_DEADLINE", "6s");
+        AgentConfig c = AgentSettings.from(env).toConfig(client);
+        String line = AgentSettings.effective(c);
+        assertThat(line).contains("LEASEHOLD_MEMBER=pg-0", "LEASEHOLD_LEASE_DURATION=10s",
+                "LEASEHOLD_RENEW_DEADLINE=6s", "LEASEHOLD_HOLD_COMMITS_BELOW=2s", "LEASEHOLD_HTTP_PORT=8008",
+                "LEASEHOLD_MAXIMUM_LAG_ON_FAILOVER=1048576", "LEASEHOLD_LAGGING_FAILOVER_AFTER=never",
+                "LEASEHOLD_FAILSAFE=false").doesNotContain("s3cret", "PASSWORD");
     }
 }

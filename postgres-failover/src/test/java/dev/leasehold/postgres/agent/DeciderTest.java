@@ -292,6 +292,23 @@ class DeciderTest {
                         .other(with(replica("pg-2", 10 * MB), b -> b.unhealthy())), Step.NONE, true, "eligible"),
                 row("the old holder's own status is ignored (it is the one being replaced)",
                         c().other(member("pg-0", Role.REPLICA, 20 * MB)), Step.NONE, true, "eligible"),
+                // issue 17, item 2: a forged leasehold.dev/position
+                row("FFFFFFFF/FFFFFFFF published: lagging, no longer eligible by a lag that wrapped to -1",
+                        c().lease(free(Duration.ofSeconds(1), -1L)), Step.NONE, false, "maximumLagOnFailover"),
+                row("7FFFFFFF/FFFFFFFF published: the other members may not take over (it may be real WAL)",
+                        c().lease(free(Duration.ofSeconds(1), Long.MAX_VALUE)), Step.NONE, false,
+                        "maximumLagOnFailover"),
+                row("7FFFFFFF/FFFFFFFF published: the member that published it, back as a standby, may",
+                        c().own(replica("pg-0", 10 * MB)).other(replica("pg-1", 9 * MB))
+                                .lease(free(Duration.ofSeconds(1), Long.MAX_VALUE)), Step.NONE, true,
+                        "beyond this member's own, which published it"),
+                row("FFFFFFFF/FFFFFFFF published: the member that published it, back as a standby, may",
+                        c().own(replica("pg-0", 10 * MB)).lease(free(Duration.ofSeconds(1), -1L)), Step.NONE, true,
+                        "beyond this member's own"),
+                row("a position it published on a later timeline still bars the old holder",
+                        c().own(replica("pg-0", 10 * MB)).lease(new LeaseView(Optional.of("pg-0"),
+                                Duration.ofSeconds(1), Optional.of("7000"), Optional.of(new LeaseView.Published(2,
+                                        new Lsn(Long.MAX_VALUE))))), Step.NONE, false, "published timeline"),
                 row("all lag, default: stay without a primary", c().own(replica("pg-1", 5 * MB))
                         .other(replica("pg-2", 4 * MB)).lease(free(Duration.ofMinutes(10), 10 * MB)),
                         Step.NONE, false, "maximumLagOnFailover"),
