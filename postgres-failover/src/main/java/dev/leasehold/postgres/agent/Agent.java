@@ -386,8 +386,8 @@ public final class Agent implements AutoCloseable {
      */
     public boolean isWritablePrimary() {
         MemberStatus s = state.own;
-        return (leadership().isPresent() || !failsafeRemaining().isZero()) && state.pgWritable && s != null
-                && s.role() == Role.PRIMARY && s.healthy();
+        return (leadership().isPresent() || !failsafeRemaining().isZero()) && state.pgWritable && !state.stopping
+                && s != null && s.role() == Role.PRIMARY && s.healthy();
     }
 
     /** Whether commits are held because renews fail. */

@@ -15,6 +15,8 @@ final class AgentState {
     /** The acquisition gate's latest decision, with the Lease version it was made on. */
     volatile GatedLock.Gate gate = GatedLock.Gate.of(Optional.of("starting"));
     volatile boolean pgWritable;
+    /** A fence (or a switchover's stop) is under way: from its first moment the member no longer says it is primary. */
+    volatile boolean stopping;
     volatile MemberStatus own;
     volatile boolean holding;
     volatile String switchingTo;

@@ -155,6 +155,15 @@ final class Watchdog implements AutoCloseable {
 
     void fence(String why) {
         long start = System.nanoTime();
+        state.stopping = true; // GET /primary says no before the server begins to refuse
+        try {
+            fenceNow(why, start);
+        } finally {
+            state.stopping = false;
+        }
+    }
+
+    private void fenceNow(String why, long start) {
         synchronized (fenceLock) {
             if (!pg.isRunning()) {
                 state.pgWritable = false;
