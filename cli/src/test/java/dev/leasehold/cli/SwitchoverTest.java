@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CLI side of a switchover by Lease annotation (CONTRACTS item 2): the request is written with a
- * compare-and-swap while the holder keeps renewing, the CLI waits for the new holder, and gives up with a clear
- * message (withdrawing its request) when nobody acts. The primary's side is played by a thread here, written to
+ * The CLI side of a switchover by Lease annotation (the request described in docs/postgres-agent.md, Planned
+ * switchover): the request is written with a compare-and-swap while the holder keeps renewing, the CLI waits for
+ * the new holder, and gives up with a clear message (withdrawing its request) when nobody acts. The primary's side is played by a thread here, written to
  * the contract: the agent that honours the request is another engineer's part.
  */
 class SwitchoverTest {

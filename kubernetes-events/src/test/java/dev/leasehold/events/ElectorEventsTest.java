@@ -26,10 +26,13 @@ class ElectorEventsTest {
 
     @AfterEach
     void close() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
+        try {
+            for (int i = closing.size() - 1; i >= 0; i--) {
+                closing.get(i).close();
+            }
+        } finally {
+            api.close();
         }
-        api.close();
     }
 
     private LeaderElector elector(String identity, KubernetesClient eventsClient) {
@@ -86,6 +89,40 @@ class ElectorEventsTest {
         await().atMost(Duration.ofSeconds(10)).until(second::isLeader);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(messages()).containsExactly(
                 "pod-0 became leader", "pod-0 stopped leading", "pod-1 became leader"));
+    }
+
+    /** The README's Role for Events grants exactly the verbs the recorder's requests on {@code events} need. */
+    @Test
+    void theReadmeRoleGrantsExactlyTheVerbsTheRecorderUsesOnEvents() throws Exception {
+        EventRecorder recorder = EventRecorder.builder().client(client).lease("default", "my-app")
+                .component("my-app").instance("pod-0").build();
+        closing.add(recorder);
+        LeaderElector first = elector("pod-0", recorder);
+        await().atMost(Duration.ofSeconds(20)).until(first::isLeader);
+        first.close();
+        await().atMost(Duration.ofSeconds(30)).until(() -> recorder.recorded() == 2); // became, stopped leading
+
+        java.util.Set<String> verbs = new java.util.TreeSet<>();
+        for (var request : api.takeRequests()) {
+            if (request.getPath().contains("/events")) {
+                verbs.add(switch (request.getMethod()) {
+                    case "POST" -> "create";
+                    case "PATCH" -> "patch";
+                    case "PUT" -> "update";
+                    case "DELETE" -> "delete";
+                    default -> request.getPath().contains("watch=true") ? "watch"
+                            : request.getPath().matches(".*/events(\\?.*)?$") ? "list" : "get";
+                });
+            }
+        }
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        String role = readme.substring(readme.indexOf("resources: [\"events\"]"));
+        String granted = role.substring(role.indexOf("verbs: [") + "verbs: [".length(), role.indexOf(']', role.indexOf("verbs: [")));
+        java.util.Set<String> readmeVerbs = new java.util.TreeSet<>();
+        for (String v : granted.split(",")) {
+            readmeVerbs.add(v.strip().replace("\"", ""));
+        }
+        assertThat(readmeVerbs).as("README's Role for events").isEqualTo(verbs);
     }
 
     @Test

@@ -42,7 +42,7 @@ public class LeaseholdAutoConfiguration {
             ObjectProvider<ElectorListener> listeners) {
         ElectionSettings settings = ElectionSettings.resolve(properties, client, PodEnvironment.current());
         return new LeaseholdElection(settings, client, publisher, addons.orderedStream().toList(),
-                listeners.orderedStream().toList());
+                listeners.orderedStream().toList(), properties.keepAlive());
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -7,6 +7,7 @@ import dev.leasehold.core.Leadership;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -20,23 +21,34 @@ import org.springframework.context.SmartLifecycle;
  *
  * <p>Inject it to ask {@link #isLeader()} or for the current {@link #leadership()} (its term is a fencing token).
  * A stopped election may start again (a new elector competes).
+ *
+ * <p>While it runs it keeps one non-daemon thread, {@value #KEEP_ALIVE_THREAD}, waiting (unless
+ * {@code leasehold.election.keep-alive=false}): the elector's own threads are daemons, so without it an application
+ * with no web server would exit as soon as its {@code main} returned and never lead. The thread ends when the
+ * election stops, so closing the context (SIGTERM runs Spring's shutdown hook) still lets the JVM exit.
  */
 public final class LeaseholdElection implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(LeaseholdElection.class);
+
+    /** The name of the non-daemon thread that keeps the JVM alive while the election runs. */
+    public static final String KEEP_ALIVE_THREAD = "leasehold-keep-alive";
 
     private final ElectionSettings settings;
     private final KubernetesClient client;
     private final ApplicationEventPublisher publisher;
     private final List<ElectionAddon> addons;
     private final List<ElectorListener> listeners;
+    private final boolean keepAlive;
+    private CountDownLatch keeping;
     private LeaderElector next;
     private volatile LeaderElector elector;
     private volatile boolean running;
 
     LeaseholdElection(ElectionSettings settings, KubernetesClient client, ApplicationEventPublisher publisher,
-            List<ElectionAddon> addons, List<ElectorListener> listeners) {
+            List<ElectionAddon> addons, List<ElectorListener> listeners, boolean keepAlive) {
         this.settings = settings;
+        this.keepAlive = keepAlive;
         this.client = client;
         this.publisher = publisher;
         this.addons = List.copyOf(addons);
@@ -91,6 +103,9 @@ public final class LeaseholdElection implements SmartLifecycle {
         elector = e;
         addons.forEach(addon -> addon.built(e));
         running = true;
+        if (keepAlive) {
+            keeping = keepAlive();
+        }
         e.start();
         log.info("{} competes for {} as {}", getClass().getSimpleName(), settings.describe(), settings.identity());
     }
@@ -123,7 +138,26 @@ public final class LeaseholdElection implements SmartLifecycle {
             return null;
         }
         running = false;
+        if (keeping != null) {
+            keeping.countDown();
+            keeping = null;
+        }
         return elector;
+    }
+
+    /** Starts the non-daemon thread that waits until the returned latch opens. */
+    private static CountDownLatch keepAlive() {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread thread = new Thread(() -> {
+            try {
+                stopped.await();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }, KEEP_ALIVE_THREAD);
+        thread.setDaemon(false);
+        thread.start();
+        return stopped;
     }
 
     @Override

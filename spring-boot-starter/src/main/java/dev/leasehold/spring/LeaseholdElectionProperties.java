@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param renewDeadline how long a term stays valid after the start of its last successful renew (default 10s)
  * @param retryPeriod how often the leader renews and followers without a watch poll (default 2s)
  * @param releaseOnClose whether stopping a leader releases the lock so a follower takes over at once
+ * @param keepAlive whether the election keeps a non-daemon thread while it runs (default true), so that an
+ *     application without a web server keeps competing after its {@code main} returns; the thread ends when the
+ *     context closes
  * @param events Kubernetes Events on the lock object (needs leasehold-kubernetes-events)
  * @param metrics Micrometer meters (needs leasehold-micrometer and a MeterRegistry)
  */
@@ -30,6 +33,7 @@ public record LeaseholdElectionProperties(
         @DefaultValue("10s") Duration renewDeadline,
         @DefaultValue("2s") Duration retryPeriod,
         @DefaultValue("true") boolean releaseOnClose,
+        @DefaultValue("true") boolean keepAlive,
         @DefaultValue Events events,
         @DefaultValue Metrics metrics) {
 

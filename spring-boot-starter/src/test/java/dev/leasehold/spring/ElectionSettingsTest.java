@@ -34,7 +34,7 @@ class ElectionSettingsTest {
 
     private static LeaseholdElectionProperties properties(String namespace, String identity, String name) {
         return new LeaseholdElectionProperties(true, new LeaseholdElectionProperties.Lock(LockKind.LEASE, name),
-                namespace, identity, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), true,
+                namespace, identity, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), true, true,
                 new LeaseholdElectionProperties.Events(false, null),
                 new LeaseholdElectionProperties.Metrics(true, false));
     }

@@ -24,8 +24,11 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class ClientJavaReleaseHandoverContract extends MockApiBase {
 
-    /** kubernetes-client/java's timings: a lease long enough that waiting it out cannot pass for a handover. */
-    private static final Duration JAVA_LEASE = Duration.ofSeconds(20);
+    /**
+     * kubernetes-client/java's lease: long enough that waiting it out cannot pass for a handover, and that "at once
+     * after the release" (normally about a second) stays far from it however slow a loaded machine makes it.
+     */
+    private static final Duration JAVA_LEASE = Duration.ofSeconds(120);
 
     /** Leasehold's lock on {@code NAMESPACE}/{@code NAME}. */
     protected abstract ResourceLock ourLock(String identity);
@@ -49,7 +52,8 @@ public abstract class ClientJavaReleaseHandoverContract extends MockApiBase {
         runner.start();
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> leadersSeen.contains("leasehold-1"));
-            // it saw the record change just now: without a release it reads as free, it would wait 20 s from here
+            // it saw the record change just now: without a release it reads as free, it would wait JAVA_LEASE from
+            // here
             Thread.sleep(Fleet.RETRY.multipliedBy(2).toMillis());
             assertThat(startedAt.get()).as("kubernetes-client/java started while Leasehold led").isZero();
 

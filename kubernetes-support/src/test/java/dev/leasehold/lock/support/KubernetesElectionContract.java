@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.leasehold.core.LeaderElector;
+import dev.leasehold.core.Leadership;
 import dev.leasehold.core.spi.LockListener;
 import dev.leasehold.core.spi.LockSnapshot;
 import dev.leasehold.core.spi.ResourceLock;
@@ -274,16 +275,20 @@ public abstract class KubernetesElectionContract extends MockApiBase {
         Fleet.Leasehold b = fleet.leasehold(lock(client, "b"));
         await().atMost(Duration.ofSeconds(10)).until(() -> b.leadersSeen().contains("a"));
 
-        long cutAt = System.nanoTime();
+        Leadership term = a.elector().leadership().orElseThrow();
         proxy.mode(fault);
+        long cutAt = System.nanoTime();
+        // on time: the deadline counts from the start of the last successful renew, which was before the cut, so
+        // the term ends within one renew deadline of it (not fabric8's ~20 s); fixed now, on the elector's clock,
+        // whatever a loaded machine does to the threads that notice it
+        Duration left = term.validFor();
+        assertThat(left).isLessThanOrEqualTo(Fleet.RENEW_DEADLINE);
+        long endsBy = cutAt + left.toNanos();
 
-        // the deadline counts from the start of the last successful renew, which was before the cut
-        await().atMost(Fleet.RENEW_DEADLINE.plusSeconds(3)).until(() -> !a.leading());
-        // on time: within the renew deadline of the cut (plus slack for a loaded machine), not fabric8's ~20 s
-        assertThat(Duration.ofNanos(a.stoppedAt() - cutAt)).isLessThan(Fleet.RENEW_DEADLINE.plusSeconds(2));
+        await().atMost(PATIENCE).until(() -> !a.leading());
         // startedAt is set by the started-leading callback, which may come just after isLeader() turns true
-        await().atMost(Fleet.LEASE.plusSeconds(10)).until(() -> b.leading() && b.startedAt() > 0);
-        assertThat(b.startedAt()).isGreaterThan(a.stoppedAt());
+        await().atMost(PATIENCE).until(() -> b.leading() && b.startedAt() > 0);
+        assertThat(b.startedAt()).isGreaterThan(a.stoppedAt()).isGreaterThan(endsBy);
         assertThat(fleet.violations()).isEmpty();
         LoggerFactory.getLogger(getClass()).info("{}: leader stepped down {} ms after the cut, successor started {} ms "
                 + "after the cut", fault, (a.stoppedAt() - cutAt) / 1_000_000, (b.startedAt() - cutAt) / 1_000_000);

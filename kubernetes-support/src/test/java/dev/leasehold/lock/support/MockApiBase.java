@@ -1,6 +1,7 @@
 package dev.leasehold.lock.support;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -9,6 +10,11 @@ public abstract class MockApiBase {
 
     protected static final String NAMESPACE = "test";
     protected static final String NAME = "leader";
+    /**
+     * An upper bound on a wait for an event that normally comes within seconds: generous, so that a loaded machine
+     * makes a test slower, never failed. How soon things happen is measured by the benchmarks, not asserted here.
+     */
+    protected static final Duration PATIENCE = Duration.ofMinutes(2);
 
     protected MockApi api;
     protected KubernetesClient client;
@@ -23,7 +29,10 @@ public abstract class MockApiBase {
 
     @AfterEach
     void stopApi() {
-        fleet.close();
-        api.close();
+        try {
+            fleet.close();
+        } finally {
+            api.close();
+        }
     }
 }

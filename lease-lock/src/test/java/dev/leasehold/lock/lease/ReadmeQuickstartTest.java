@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** README's quickstart is this code, and it works against a real (mock) API server. */
+/** The quickstart in docs/getting-started.md is this code, and it works against a real (mock) API server. */
 class ReadmeQuickstartTest {
 
     private final MockApi api = new MockApi();
@@ -31,7 +31,7 @@ class ReadmeQuickstartTest {
 
     @Test
     void readmeShowsExactlyTheCodeThisTestRuns() throws IOException {
-        String readme = Files.readString(Path.of("..", "README.md"));
+        String readme = Files.readString(Path.of("..", "docs", "getting-started.md"));
         String fromReadme = between(readme, "```java\n", "```", readme.indexOf("<!-- quickstart -->"));
         String source = Files.readString(Path.of("src/test/java/dev/leasehold/lock/lease/ReadmeQuickstartTest.java"));
         String fromTest = between(source, "// README begin\n", "// README end", 0);

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The same thread keeps the leash ({@link Leash}) short, for when this JVM cannot run: while the server may be
  * writable (this member holds or held a term it may have promoted on, until a fence stops the server) the guard
- * holds the term's deadline (or the failsafe's, whichever is later), the instant {@link #fence} would otherwise
- * be too late for; otherwise a standby's server may run {@code 2 × leaseDuration} past this thread's last step.
+ * holds the term's deadline (or the failsafe's, whichever is later) less {@link #GUARD_LEAD}, for when
+ * {@link #fence} cannot run; otherwise a standby's server may run {@code 2 × leaseDuration} past this thread's last step.
  * The term is set under the same lock ({@link #startedLeading}), so no instant computed before a term began can reach
  * the guard after it.
  */
@@ -28,6 +28,12 @@ final class Watchdog implements AutoCloseable {
     private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(20);
     /** A gap between two steps worth a line: the JVM was paused or starved, and the leash may have run out. */
     private static final Duration STALL = Duration.ofSeconds(1);
+    /**
+     * How long before the term's deadline the guard stops a server whose agent did not fence it: the guard's
+     * reaction (a park on the monotonic clock, reading postmaster.pid, the shell's kills) took up to tens of
+     * milliseconds on a loaded 2-core machine, and the server must not acknowledge after the deadline itself.
+     */
+    static final Duration GUARD_LEAD = Duration.ofMillis(200);
 
     private final AgentConfig config;
     private final PostgresInstance pg;
@@ -111,7 +117,7 @@ final class Watchdog implements AutoCloseable {
             long until;
             if (state.pgWritable || l != null) {
                 long term = l == null ? 0 : l.validFor().toNanos();
-                until = now + Math.max(term, failsafe.remaining().toNanos());
+                until = now + Math.max(term, failsafe.remaining().toNanos()) - GUARD_LEAD.toNanos();
             } else {
                 until = now + config.leaseDuration().multipliedBy(2).toNanos();
             }

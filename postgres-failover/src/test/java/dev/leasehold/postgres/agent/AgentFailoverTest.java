@@ -124,13 +124,33 @@ class AgentFailoverTest {
             // a setting PostgreSQL refuses: the server cannot start again
             java.nio.file.Files.writeString(f.member(p).config().dataDir().orElseThrow().resolve("postgresql.conf"),
                     "\nleasehold_broken_setting = 1\n", java.nio.file.StandardOpenOption.APPEND);
-            f.pg.kill9(p);
-            long killed = System.nanoTime();
-            int q = awaitPrimary(f, p);
-            long tookMs = (System.nanoTime() - killed) / 1_000_000;
-            LOG.info("pg-{} released after its server died; pg-{} primary after {} ms", p, q, tookMs);
-            assertThat(tookMs).as("released, not expired (lease %s)", AgentFixture.LEASE)
-                    .isLessThan(AgentFixture.LEASE.toMillis());
+            // every holder the Lease names from here on, in order, as a watch on the API server delivers them
+            java.util.List<String> holders = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (var watch = f.admin.resources(io.fabric8.kubernetes.api.model.coordination.v1.Lease.class)
+                    .inNamespace(AgentFixture.NS).withName(AgentFixture.CLUSTER).watch(new io.fabric8.kubernetes.client
+                            .Watcher<io.fabric8.kubernetes.api.model.coordination.v1.Lease>() {
+                        @Override
+                        public void eventReceived(Action action,
+                                io.fabric8.kubernetes.api.model.coordination.v1.Lease lease) {
+                            String holder = lease.getSpec().getHolderIdentity();
+                            holders.add(holder == null ? "" : holder);
+                        }
+
+                        @Override
+                        public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+                        }
+                    })) {
+                f.pg.kill9(p);
+                long killed = System.nanoTime();
+                int q = awaitPrimary(f, p);
+                LOG.info("pg-{} released after its server died; pg-{} primary after {} ms", p, q,
+                        (System.nanoTime() - killed) / 1_000_000);
+                // released, not expired: the Lease went from pg-p to no holder before pg-q took it (an expired
+                // Lease passes from pg-p to pg-q directly); how soon is the benchmarks' business
+                await().atMost(SETTLE).until(() -> holders.contains("pg-" + q));
+                assertThat(holders.subList(0, holders.indexOf("pg-" + q))).as("holders the Lease named, in order")
+                        .contains("");
+            }
         }
     }
 

@@ -101,8 +101,12 @@ class HarnessTest {
     @Test
     void closeStopsEveryServerAndDeletesTheDirectory() {
         PostgresCluster c = PostgresCluster.start(1);
-        ProcessHandle postmaster = Postmaster.pid(c.member(0).config().dataDir().orElseThrow()).orElseThrow();
-        c.close();
+        ProcessHandle postmaster;
+        try {
+            postmaster = Postmaster.pid(c.member(0).config().dataDir().orElseThrow()).orElseThrow();
+        } finally {
+            c.close();
+        }
         c.close();
         assertThat(Postmaster.alive(postmaster)).isFalse();
         assertThat(c.baseDir()).doesNotExist();

@@ -7,7 +7,7 @@ import java.time.Duration;
  * The demo's command line.
  *
  * @param members number of PostgreSQL members (2 to 5)
- * @param synchronous ask the agents for synchronous replication (passed through when the agent has the setting)
+ * @param synchronous run the agents in synchronous mode ({@code LEASEHOLD_SYNCHRONOUS_MODE=true})
  * @param keepRunning after the summary, keep everything running until Ctrl-C
  * @param shortRun shorter quiet phases (for tests)
  * @param realKubernetes use the cluster fabric8's usual configuration finds (kubeconfig, in-cluster) instead of an
@@ -22,11 +22,11 @@ public record DemoOptions(int members, boolean synchronous, boolean keepRunning,
             usage: PgDemo [--members=N] [--synchronous] [--keep-running] [--short] [--kubernetes=mock|real]
                           [--chart=FILE] [--help]
               --members=N         PostgreSQL members, 2..5 (default 3)
-              --synchronous       synchronous replication, when the agent in this build has the setting
+              --synchronous       the agents' synchronous mode (LEASEHOLD_SYNCHRONOUS_MODE=true)
               --keep-running      after the summary keep the cluster up until Ctrl-C, and say how to reach it
               --short             shorter quiet phases (the test uses it)
               --kubernetes=real   the cluster of your kubeconfig (or in-cluster config) instead of the embedded
-                                  mock API server (namespace from the config; creates pods pgdemo-N as records)
+                                  mock API server (namespace from the config; creates pods pg-N as records)
               --chart=FILE        the timeline chart (default pgdemo-timeline.png)
             """;
 
@@ -66,6 +66,9 @@ public record DemoOptions(int members, boolean synchronous, boolean keepRunning,
                 }
             } else if (a.startsWith("--chart=") && a.length() > "--chart=".length()) {
                 chart = Path.of(a.substring("--chart=".length()));
+            } else if (a.equals("--members") || a.equals("--chart") || a.equals("--kubernetes")) {
+                throw new IllegalArgumentException(a + " takes its value after '=', e.g. " + a
+                        + (a.equals("--members") ? "=5" : a.equals("--chart") ? "=chart.png" : "=real") + "\n" + USAGE);
             } else {
                 throw new IllegalArgumentException("unknown option '" + a + "'\n" + USAGE);
             }

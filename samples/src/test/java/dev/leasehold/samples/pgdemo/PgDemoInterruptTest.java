@@ -1,6 +1,7 @@
 package dev.leasehold.samples.pgdemo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -98,5 +99,9 @@ class PgDemoInterruptTest {
         assertThat(DemoOptions.parse("--help").help()).isTrue();
         assertThat(DemoOptions.parse().members()).isEqualTo(3);
         assertThat(DemoOptions.parse("--members=5", "--synchronous").synchronous()).isTrue();
+        assertThatThrownBy(() -> DemoOptions.parse("--members", "5"))
+                .hasMessageStartingWith("--members takes its value after '=', e.g. --members=5");
+        assertThat(DemoOptions.USAGE).as("the pods are named as the demo names its members").contains("pods pg-N")
+                .doesNotContain("pgdemo-N");
     }
 }
