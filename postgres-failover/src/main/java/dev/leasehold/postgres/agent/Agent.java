@@ -325,7 +325,14 @@ public final class Agent implements AutoCloseable {
                     // no backoff: the stopped server keeps the gate shut until it streams from the successor, and
                     // a backoff would keep this member from taking a handover back soon after
                     return elector.get().resign(Duration.ZERO, successor);
-                }, view);
+                }, view, this::streamsFromHere);
+    }
+
+    /** Whether this member's server streams WAL to {@code member} now ({@code pg_stat_replication}, asked now). */
+    private boolean streamsFromHere(String member) {
+        String app = dev.leasehold.postgres.Identifiers.slotNameFor(member);
+        return pg.status().replicas().stream()
+                .anyMatch(r -> r.applicationName().equals(app) && "streaming".equals(r.state()));
     }
 
     private Optional<String> memberAt(String host, int port) {

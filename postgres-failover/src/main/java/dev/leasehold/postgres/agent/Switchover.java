@@ -53,7 +53,8 @@ final class Switchover {
      */
     record Host(String name, Supplier<Optional<Leadership>> writableTerm, Supplier<Optional<String>> leader,
             Duration statusTtl, Consumer<String> stopCommits, Path dataDir,
-            Function<MemberStatus, PostgresInstance> instanceOf, Predicate<String> resign, ClusterView view) {
+            Function<MemberStatus, PostgresInstance> instanceOf, Predicate<String> resign, ClusterView view,
+            Predicate<String> streamsFromHere) {
     }
 
     private final Host host;
@@ -119,6 +120,12 @@ final class Switchover {
         Leadership term = host.writableTerm().get().orElseThrow(() -> new SwitchoverException(Reason.CONFLICT,
                 self + " is not the primary", host.leader().get().filter(l -> !l.equals(self))));
         MemberStatus target = choose(self, to, host.view().others(), host.statusTtl());
+        // its published status may be older than its death: only what this server itself sees streaming counts,
+        // so that a stopped standby is not waited for (switchoverTimeout) while commits stand still
+        if (!host.streamsFromHere().test(target.name())) {
+            throw new SwitchoverException(Reason.CONFLICT, "target " + target.name() + " is not streaming from "
+                    + self + "'s server (pg_stat_replication), whatever its last status says", Optional.empty());
+        }
         onTarget.accept(target.name());
         PostgresInstance t = host.instanceOf().apply(target);
         LOG.info("{}: switchover to {} in term {}: stopping commits", self, target.name(), term.term());

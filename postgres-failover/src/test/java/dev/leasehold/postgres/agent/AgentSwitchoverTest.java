@@ -62,6 +62,31 @@ class AgentSwitchoverTest {
     }
 
     @Test
+    void aSwitchoverRefusesAtOnceWhenItsStandbysStoppedThoughTheirLastStatusesAreFresh() {
+        try (AgentFixture f = new AgentFixture(3)) {
+            f.startAll();
+            int p = awaitPrimary(f, -1);
+            for (int i = 0; i < 3; i++) {
+                if (i != p) {
+                    awaitReplicaOf(f, i, p);
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                if (i != p) {
+                    f.agents[i].abandon(); // their guards stop their servers; their last statuses stay as published
+                }
+            }
+            await().atMost(SETTLE).until(() -> f.member(p).status().replicas().isEmpty());
+            // before the fix the best "streaming" standby of the stale statuses was chosen, commits were stopped
+            // and the switchover waited its whole timeout (SIGTERM did the same before fencing)
+            assertThatThrownBy(() -> f.agents[p].switchover(Optional.empty(), Duration.ofSeconds(20)))
+                    .isInstanceOfSatisfying(SwitchoverException.class,
+                            e -> assertThat(e.reason()).isEqualTo(SwitchoverException.Reason.CONFLICT));
+            assertThat(f.agents[p].isWritablePrimary()).as("commits were never stopped").isTrue();
+        }
+    }
+
+    @Test
     void primaryStopsAnswering200BeforeASwitchoverStopsItsServer() throws Exception {
         try (AgentFixture f = new AgentFixture(2)) {
             f.startAll();

@@ -86,6 +86,7 @@ public final class LeashBenchmark {
             long offset = Instant.now().toEpochMilli() * 1_000_000 - System.nanoTime(); // wall ns - nano
             for (int c = 1; c <= cycles; c++) {
                 long fault = System.nanoTime();
+                Instant faultWall = Instant.now();
                 w.signalAgent(p, kind.equals("pause") ? "STOP" : "KILL");
                 String q = newPrimary(w, p);
                 sleep(PgDemo.LEASE.multipliedBy(2));
@@ -95,9 +96,10 @@ public final class LeashBenchmark {
                     w.restartAgent(p);
                 }
                 String old = p;
+                // the old holder's last renew written before the fault: its watch event may arrive after it
                 Optional<DemoWorld.LeaseRecord> lastRenew = w.leaseHistory().stream()
-                        .filter(r -> r.holder().equals(old) && r.seenNanos() - fault < 0)
-                        .reduce((a, b) -> b);
+                        .filter(r -> r.holder().equals(old) && r.renewTime().isBefore(faultWall))
+                        .max(java.util.Comparator.comparing(DemoWorld.LeaseRecord::renewTime));
                 p = settled(w);
                 awaitWrites(acks, p);
                 long lastAck = acks.acksBy(old).stream().filter(a -> a.sentNanos() - fault > 0)
