@@ -82,6 +82,8 @@ final class SimCluster {
         long pausedUntil = -1;
         /** A pause asked for that starts right after the agent's next decision, before its action; 0 when none. */
         long pauseAfterDecision;
+        /** Its agent's last decision's reason. */
+        String reason = "";
         /** A decision made just before a pause, acted on when the agent resumes. */
         Decision stale;
         /** The agent resumes on its informer's old view for one step. */
@@ -91,6 +93,8 @@ final class SimCluster {
         /** The guard's instant, on this member's monotonic clock (nanoseconds): the server may run until then. */
         long guardAt;
         boolean reachable = true;
+        /** Its server's replication connection is cut: as a standby it receives nothing. */
+        boolean streamCut;
         boolean pgUp = true;
         boolean hung;
         Role diskRole = Role.REPLICA;
@@ -151,6 +155,7 @@ final class SimCluster {
         long transitions;
         Optional<LeaseView.Published> published = Optional.empty();
         Optional<MemberList> members = Optional.empty();
+        Optional<SyncSet> syncSet = Optional.empty();
         final String systemId = "7000";
 
         LeaseState copy() {
@@ -160,6 +165,7 @@ final class SimCluster {
             c.transitions = transitions;
             c.published = published;
             c.members = members;
+            c.syncSet = syncSet;
             return c;
         }
     }
@@ -185,6 +191,13 @@ final class SimCluster {
     /** The newest timeline a write was acknowledged on, and when its first acknowledgement came. */
     int newestAcked;
     long newestAckedAt;
+    /** The rules the Decider runs on. */
+    DecisionRules rules = RULES;
+    /** Synchronous mode ({@link #synchronous}): a write is acknowledged once a published set member confirms it. */
+    boolean sync;
+    /** Synchronous mode: timeline → the highest position acknowledged on it (confirmed by the published set). */
+    final Map<Integer, Long> syncAcked = new HashMap<>();
+    long syncAcks;
     /** Whether a write acknowledged past its term's deadline fails the run; off, it is counted and the run goes on. */
     boolean lateAckFails = true;
     long lateAcks;
@@ -235,6 +248,21 @@ final class SimCluster {
         for (M m : members) {
             m.leaseView = lease.copy();
         }
+    }
+
+    /**
+     * Synchronous mode, minimal: a primary publishes with each renew the set {@code ANY 1} of the other members that
+     * may take over, and a write is acknowledged (to the client) only once a member of the published set that
+     * streams from it has received it; its local commits before that are acknowledged to nobody. Members publish
+     * {@code freeLease}, the Lease version they saw free before sampling. Checked at every promotion: the new
+     * primary's history holds every acknowledged write. {@code statusTtl} the Decider counts a status fresh for.
+     */
+    SimCluster synchronous(Duration statusTtl) {
+        sync = true;
+        rules = new DecisionRules(RULES.maximumLagOnFailover(), statusTtl, RULES.deferGrace(),
+                RULES.laggingFailoverAfter(), RULES.holdCommitsBelow(), RULES.fenceBelow(), RULES.restartWithin(),
+                RULES.hangTimeout());
+        return this;
     }
 
     M member(int i) {
@@ -348,6 +376,11 @@ final class SimCluster {
                 lease.version++;
                 if (m.role() == Role.PRIMARY) {
                     lease.published = Optional.of(new LeaseView.Published(m.timeline, new Lsn(m.pos)));
+                    if (sync) {
+                        List<String> set = members.stream().filter(o -> o != m && !o.noFailover).map(o -> o.name)
+                                .toList();
+                        lease.syncSet = Optional.of(new SyncSet("ANY", 1, set, false));
+                    }
                 }
                 lease.members = failsafe ? Optional.of(new MemberList(knownMembers(m), OFF_LIST_AFTER))
                         : Optional.empty();
@@ -379,7 +412,7 @@ final class SimCluster {
     private void watchdog(M m) {
         leash(m);
         Duration safe = failsafeEnded(m);
-        if (!safe.isZero() && safe.compareTo(RULES.fenceBelow()) > 0) {
+        if (!safe.isZero() && safe.compareTo(rules.fenceBelow()) > 0) {
             return;
         }
         if (m.pgUp && m.diskRole == Role.PRIMARY && (m.term == 0 || now >= m.validUntil)) {
@@ -524,18 +557,18 @@ final class SimCluster {
     }
 
 
-    private MemberStatus status(M m) {
+    private MemberStatus status(M m, Optional<String> freeLease) {
         boolean healthy = m.pgUp && !m.hung;
         return new MemberStatus(m.name, m.role(), healthy, healthy ? m.timeline : 0,
                 healthy ? Optional.of(new Lsn(m.pos)) : Optional.empty(),
                 Optional.ofNullable(healthy && m.diskRole == Role.REPLICA ? m.upstream : null)
                         .filter(u -> streamsFrom(m, u)),
                 m.noFailover, 0, "127.0.0.1", 5432, Optional.of(lease.systemId), m.heartbeat, "sim",
-                Instant.EPOCH);
+                Instant.EPOCH).withFreeLease(freeLease);
     }
 
     private void agent(M m) {
-        MemberStatus own = status(m);
+        MemberStatus own = status(m, Optional.empty());
         if (own.healthy()) {
             m.unhealthySince = -1;
         } else if (m.unhealthySince < 0) {
@@ -549,7 +582,7 @@ final class SimCluster {
             freeFor = Duration.ofMillis(Math.max(0, now - m.seenChangeAt - LEASE));
         }
         LeaseView view = new LeaseView(Optional.of(lv.holder), freeFor, Optional.of(lv.systemId), lv.published,
-                Optional.empty(), Optional.empty(), lv.members);
+                Optional.empty(), lv.syncSet, lv.members, String.valueOf(lv.version));
         Map<String, Observed> others = new LinkedHashMap<>();
         m.view.forEach((name, p) -> {
             if (!name.equals(m.name)) {
@@ -563,9 +596,10 @@ final class SimCluster {
         }
         Decision d = Decider.decide(new Snapshot(own, Duration.ofMillis(m.unhealthySince < 0 ? 0
                 : now - m.unhealthySince), term, view, others, failsafeLeft(m),
-                m.barrier.running().map(AcquireBarrier.Promise::primary)), RULES);
+                m.barrier.running().map(AcquireBarrier.Promise::primary)), rules);
         m.gateOpen = d.mayAcquire();
         m.gateVersion = m.seenVersion;
+        m.reason = d.step() + ": " + d.reason();
         if (m.pauseAfterDecision > 0) { // paused between the decision and its action
             m.stale = d;
             m.pausedUntil = now + m.pauseAfterDecision;
@@ -577,7 +611,9 @@ final class SimCluster {
         if (m.reachable && now - m.lastPublish >= STATUS_INTERVAL) {
             m.lastPublish = now;
             m.heartbeat++;
-            pods.put(m.name, new Published(status(m), now));
+            // Agent.tick: the Lease read before the sample; a position sampled once it was seen free carries it
+            Optional<String> free = view.held() ? Optional.empty() : Optional.of(view.version());
+            pods.put(m.name, new Published(status(m, free), now));
         }
     }
 
@@ -648,11 +684,18 @@ final class SimCluster {
                 throw new AssertionError("t=" + now + ": " + m.name + " promoted " + lag + " bytes behind");
             }
         }
+        Map<Integer, Long> history = lineage(next, m.pos);
         for (Ack a : acks) {
-            if (!contains(next, m.pos, a.timeline(), a.pos())) {
+            if (!contains(history, a.timeline(), a.pos())) {
                 lostAsync++;
             }
         }
+        syncAcked.forEach((tl, acked) -> {
+            if (!contains(history, tl, acked)) {
+                throw new AssertionError("t=" + now + ": " + m.name + " promoted at " + previous + "/" + m.pos
+                        + " without the acknowledged write " + tl + "/" + acked + " (synchronous mode)");
+            }
+        });
         m.timeline = next;
         m.diskRole = Role.PRIMARY;
         m.upstream = null;
@@ -676,8 +719,9 @@ final class SimCluster {
         }
     }
 
-    private boolean contains(int tl, long pos, int ackTl, long ackPos) {
-        Long end = lineage(tl, pos).get(ackTl);
+    /** Whether a history ({@link #lineage}) holds position {@code ackPos} of timeline {@code ackTl}. */
+    private static boolean contains(Map<Integer, Long> history, int ackTl, long ackPos) {
+        Long end = history.get(ackTl);
         return end != null && ackPos <= end;
     }
 
@@ -718,7 +762,7 @@ final class SimCluster {
     }
 
     private boolean streamsFrom(M m, String upName) {
-        if (upName == null) {
+        if (upName == null || m.streamCut) {
             return false;
         }
         M up = member(upName);
@@ -762,19 +806,43 @@ final class SimCluster {
                     // the guard stops the server at the term's deadline, or one watchdog step after the agent saw
                     // the term end; without it the agent's fence takes up to 2 × fenceTimeout
                     if (since > (guard ? TICK : 2 * FENCE_TIMEOUT + TICK)) {
-                        String late = "t=" + now + ": " + m.name + " acknowledged a write " + since
-                                + " ms after its term ended";
+                        if (lateAckFails || firstLateAck == null) {
+                            firstLateAck = "t=" + now + ": " + m.name + " acknowledged a write " + since
+                                    + " ms after its term ended";
+                        }
                         if (lateAckFails) {
-                            throw new AssertionError(late);
+                            throw new AssertionError(firstLateAck);
                         }
                         lateAcks++;
-                        firstLateAck = firstLateAck == null ? late : firstLateAck;
                     }
                 }
             }
         }
+        if (sync) {
+            confirm();
+        }
         if (acks.size() > 20_000) {
             acks.subList(0, 10_000).clear();
+        }
+    }
+
+    /**
+     * Synchronous mode: each running primary's commits are acknowledged up to the highest position a member of the
+     * published set streaming from it has received.
+     */
+    private void confirm() {
+        List<String> set = lease.syncSet.map(SyncSet::members).orElse(List.of());
+        for (M m : members) {
+            if (!m.pgUp || m.hung || m.diskRole != Role.PRIMARY || m.holding) {
+                continue;
+            }
+            long confirmed = members.stream().filter(o -> o != m && set.contains(o.name) && o.pgUp && !o.hung
+                    && o.diskRole == Role.REPLICA && m.name.equals(o.upstream) && streamsFrom(o, m.name)
+                    && o.timeline == m.timeline).mapToLong(o -> Math.min(o.pos, m.pos)).max().orElse(-1);
+            if (confirmed > syncAcked.getOrDefault(m.timeline, -1L)) {
+                syncAcked.put(m.timeline, confirmed);
+                syncAcks++;
+            }
         }
     }
 
@@ -926,6 +994,14 @@ final class SimCluster {
     void cut(M m, boolean off) {
         log(m.name + (off ? " cut off from the API server" : " reconnected to the API server"));
         m.reachable = !off;
+    }
+
+    /** Cuts or heals {@code m}'s server's replication connection (the network between the servers). */
+    void cutStream(M m, boolean off) {
+        if (m.streamCut != off) {
+            log(m.name + (off ? " receives no WAL (replication cut)" : " receives WAL again"));
+            m.streamCut = off;
+        }
     }
 
     /** Cuts or heals the HTTP link between the agents of {@code a} and {@code b}. */
