@@ -18,6 +18,11 @@ import org.junit.jupiter.api.Test;
  * write acknowledged longer than the fence window after its member's term (or failsafe window) ended, never a
  * promotion from outside the published lineage or beyond {@code maximumLagOnFailover}; once the faults heal, a
  * primary within a bound. A failure prints its seed; replay one with {@code -Dleasehold.agent.sim.seed=N}.
+ *
+ * <p>Those schedules run with the guard off (the agent's own fencing alone). The same schedules with agents paused
+ * and killed apart from their servers run with each agent's guard modelled, and again with it off, where the
+ * simulation must see two servers acknowledging writes; then in a minimal synchronous mode, where no promotion may
+ * lack an acknowledged write; and a restarted agent must stop a server it finds running as primary first.
  */
 class AgentSimulationTest {
     private static final int SCHEDULES = Integer.getInteger("leasehold.agent.sim.schedules", 1_000);
