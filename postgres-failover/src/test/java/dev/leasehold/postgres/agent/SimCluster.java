@@ -30,6 +30,16 @@ import java.util.TreeSet;
  * acquisitions and its promotion pass; the published member list and its off-list gate. Every member's monotonic
  * clock runs at its own rate within {@link #DRIFT} of real time: the barrier and the window read it.
  *
+ * <p>Agents paused and dead apart from their servers: a paused agent (and its elector) takes no step, answers
+ * nobody and publishes nothing, while its PostgreSQL keeps acknowledging writes; a pause may fall between a decision
+ * and its action, which then runs on resume, and the agent resumes on its old state and view. A dead agent leaves
+ * its server running. With the guard on ({@link #guard}) each agent's guard process holds the instant
+ * {@code Watchdog.leash} gives it at each watchdog step, on the member's monotonic clock: the term's deadline (or
+ * the failsafe's proven window, whichever is later) while the server may be writable, else {@code leaseDuration}
+ * after the step; the guard stops the server at once (every process, no shutdown) when that instant passes or
+ * the agent dies, and a restarted agent first stops a server left running without {@code standby.signal}. With
+ * the guard off, as before the leash, nothing stops a server while its agent is paused or dead.
+ *
  * <p>{@link #step()} advances one tick and checks the invariants, throwing {@link AssertionError} with the time
  * and the state when one breaks.
  */
@@ -68,7 +78,23 @@ final class SimCluster {
         /** The primary this member's promise ran for at the last check; null when none ran. */
         String promiseSeen;
         boolean agentUp = true;
+        /** The agent takes no step before this (paused, or slow to start); -1 when it runs. */
+        long pausedUntil = -1;
+        /** A pause asked for that starts right after the agent's next decision, before its action; 0 when none. */
+        long pauseAfterDecision;
+        /** Its agent's last decision's reason. */
+        String reason = "";
+        /** A decision made just before a pause, acted on when the agent resumes. */
+        Decision stale;
+        /** The agent resumes on its informer's old view for one step. */
+        boolean staleView;
+        /** A guard process holds this member's server on its leash. */
+        boolean guarded;
+        /** The guard's instant, on this member's monotonic clock (nanoseconds): the server may run until then. */
+        long guardAt;
         boolean reachable = true;
+        /** Its server's replication connection is cut: as a standby it receives nothing. */
+        boolean streamCut;
         boolean pgUp = true;
         boolean hung;
         Role diskRole = Role.REPLICA;
@@ -108,6 +134,15 @@ final class SimCluster {
         boolean accepts() {
             return pgUp && !hung && diskRole == Role.PRIMARY && !holding;
         }
+
+        boolean paused() {
+            return pausedUntil >= 0;
+        }
+
+        /** Whether the agent takes steps: alive and not paused. */
+        boolean running() {
+            return agentUp && !paused();
+        }
     }
 
     record Published(MemberStatus status, long at) {
@@ -120,6 +155,7 @@ final class SimCluster {
         long transitions;
         Optional<LeaseView.Published> published = Optional.empty();
         Optional<MemberList> members = Optional.empty();
+        Optional<SyncSet> syncSet = Optional.empty();
         final String systemId = "7000";
 
         LeaseState copy() {
@@ -129,6 +165,7 @@ final class SimCluster {
             c.transitions = transitions;
             c.published = published;
             c.members = members;
+            c.syncSet = syncSet;
             return c;
         }
     }
@@ -145,6 +182,30 @@ final class SimCluster {
     final Map<Integer, long[]> branches = new HashMap<>();
     final List<String> trace = new ArrayList<>();
     final boolean failsafe;
+    /** Each agent keeps a guard process (the leash); off, a server runs on while its agent is paused or dead. */
+    final boolean guard;
+    /** A restarted agent first stops a server left running without standby.signal (with the guard). */
+    boolean stopOrphans = true;
+    /** Added to the instant the guard holds while the server may be writable; 0 as the agent does (a mutant knob). */
+    long writableLeashSlack;
+    /** The newest timeline a write was acknowledged on, and when its first acknowledgement came. */
+    int newestAcked;
+    long newestAckedAt;
+    /** The rules the Decider runs on. */
+    DecisionRules rules = RULES;
+    /** Synchronous mode ({@link #synchronous}): a write is acknowledged once a published set member confirms it. */
+    boolean sync;
+    /** Synchronous mode: timeline → the highest position acknowledged on it (confirmed by the published set). */
+    final Map<Integer, Long> syncAcked = new HashMap<>();
+    long syncAcks;
+    /** Whether a write acknowledged past its term's deadline fails the run; off, it is counted and the run goes on. */
+    boolean lateAckFails = true;
+    long lateAcks;
+    String firstLateAck;
+    long agentPauses;
+    long agentDeaths;
+    long guardStops;
+    long orphansStopped;
     /** failsafeWindow: how long a member promises (milliseconds). */
     final long window;
     /** httpCut[i][j]: the agents of members i and j cannot reach each other over HTTP. */
@@ -164,14 +225,20 @@ final class SimCluster {
     }
 
     SimCluster(long seed, int size, boolean failsafe, long window) {
+        this(seed, size, failsafe, window, false);
+    }
+
+    SimCluster(long seed, int size, boolean failsafe, long window, boolean guard) {
         rnd = new SplittableRandom(seed);
         this.failsafe = failsafe;
+        this.guard = guard;
         this.window = window;
         this.httpCut = new boolean[size][size];
         for (int i = 0; i < size; i++) {
             M m = new M("pg-" + i, i);
             m.rate = failsafe ? 1 + DRIFT * (2 * rnd.nextDouble() - 1) : 1;
             freshFailsafe(m);
+            leashAnew(m);
             members.add(m);
         }
         // a stopped data directory that was a primary, and no lease yet: it must never come up writable
@@ -181,6 +248,21 @@ final class SimCluster {
         for (M m : members) {
             m.leaseView = lease.copy();
         }
+    }
+
+    /**
+     * Synchronous mode, minimal: a primary publishes with each renew the set {@code ANY 1} of the other members that
+     * may take over, and a write is acknowledged (to the client) only once a member of the published set that
+     * streams from it has received it; its local commits before that are acknowledged to nobody. Members publish
+     * {@code freeLease}, the Lease version they saw free before sampling. Checked at every promotion: the new
+     * primary's history holds every acknowledged write. {@code statusTtl} the Decider counts a status fresh for.
+     */
+    SimCluster synchronous(Duration statusTtl) {
+        sync = true;
+        rules = new DecisionRules(RULES.maximumLagOnFailover(), statusTtl, RULES.deferGrace(),
+                RULES.laggingFailoverAfter(), RULES.holdCommitsBelow(), RULES.fenceBelow(), RULES.restartWithin(),
+                RULES.hangTimeout());
+        return this;
     }
 
     M member(int i) {
@@ -218,9 +300,22 @@ final class SimCluster {
     void step() {
         now += TICK;
         for (M m : members) {
-            if (m.fenceAt >= 0 && now >= m.fenceAt) {
+            if (m.paused() && now >= m.pausedUntil) {
+                m.pausedUntil = -1;
+                log(m.name + " agent resumed" + (m.stale == null ? "" : ", acting on its decision from before: "
+                        + m.stale.step()));
+            }
+            // the guard checks every 20 ms: within the tick its instant passes in
+            if (m.guarded && m.pgUp && clock(m) - m.guardAt >= 0) {
+                guardStop(m, "the guard's instant passed");
+            }
+            // a fence is the agent's to finish (pg_ctl's escalation): a paused agent's fence waits
+            if (m.fenceAt >= 0 && now >= m.fenceAt && !m.paused()) {
                 m.fenceAt = -1;
                 stop(m, "fence completed");
+            }
+            if (!m.running()) {
+                failsafeEnded(m);
             }
         }
         List<M> order = new ArrayList<>(members);
@@ -231,8 +326,17 @@ final class SimCluster {
             order.set(j, t);
         }
         for (M m : order) {
-            if (m.agentUp) {
-                observe(m);
+            if (m.running()) {
+                if (m.stale != null) {
+                    Decision d = m.stale;
+                    m.stale = null;
+                    apply(m, d);
+                }
+                if (m.staleView) {
+                    m.staleView = false;
+                } else {
+                    observe(m);
+                }
                 elector(m);
                 rounds(m);
                 watchdog(m);
@@ -260,20 +364,23 @@ final class SimCluster {
     private void elector(M m) {
         if (m.term > 0 && now >= m.validUntil) {
             log(m.name + " term " + m.term + " ended (deadline)");
-            m.term = 0;
-            m.termEndedAt = now;
+            endTerm(m);
         }
         if (m.term > 0) {
             if (m.reachable && !lease.holder.equals(m.name)) {
                 log(m.name + " term " + m.term + " lost: the Lease names " + lease.holder);
-                m.term = 0;
-                m.termEndedAt = now;
+                endTerm(m);
             } else if (m.reachable && now - m.lastRenewStart >= RETRY && rnd.nextInt(20) != 0) {
                 m.lastRenewStart = now;
                 m.validUntil = now + RENEW;
                 lease.version++;
                 if (m.role() == Role.PRIMARY) {
                     lease.published = Optional.of(new LeaseView.Published(m.timeline, new Lsn(m.pos)));
+                    if (sync) {
+                        List<String> set = members.stream().filter(o -> o != m && !o.noFailover).map(o -> o.name)
+                                .toList();
+                        lease.syncSet = Optional.of(new SyncSet("ANY", 1, set, false));
+                    }
                 }
                 lease.members = failsafe ? Optional.of(new MemberList(knownMembers(m), OFF_LIST_AFTER))
                         : Optional.empty();
@@ -303,17 +410,70 @@ final class SimCluster {
      * the failsafe's promises keep it writable for longer than {@code fenceBelow}.
      */
     private void watchdog(M m) {
-        Duration safe = failsafeLeft(m);
-        if (m.underFailsafe && safe.isZero()) {
-            m.failsafeEndedAt = now;
-        }
-        m.underFailsafe = !safe.isZero();
-        if (!safe.isZero() && safe.compareTo(RULES.fenceBelow()) > 0) {
+        leash(m);
+        Duration safe = failsafeEnded(m);
+        if (!safe.isZero() && safe.compareTo(rules.fenceBelow()) > 0) {
             return;
         }
         if (m.pgUp && m.diskRole == Role.PRIMARY && (m.term == 0 || now >= m.validUntil)) {
             fence(m);
         }
+    }
+
+    /**
+     * Notes when the failsafe's proven window ran out (the write check's reference), whether the agent saw it or
+     * not: at the watchdog's step while the agent runs, else at the tick. Returns the time left in it.
+     */
+    private Duration failsafeEnded(M m) {
+        Duration safe = failsafeLeft(m);
+        if (m.underFailsafe && safe.isZero()) {
+            m.failsafeEndedAt = now;
+        }
+        m.underFailsafe = !safe.isZero();
+        return safe;
+    }
+
+    /** A term ends: it gave its server no right past its deadline, however late its agent learns it ended. */
+    private void endTerm(M m) {
+        m.term = 0;
+        m.termEndedAt = Math.min(now, m.validUntil);
+    }
+
+    /**
+     * {@code Watchdog.leash}: while the server may be writable (a term, or a server that was primary and is not
+     * fenced) the guard holds the term's deadline or the failsafe's proven window, whichever is later; otherwise
+     * {@code leaseDuration} past this step.
+     */
+    private void leash(M m) {
+        if (!m.guarded) {
+            return;
+        }
+        long clock = clock(m);
+        if (m.term > 0 || m.pgUp && m.diskRole == Role.PRIMARY) {
+            long term = m.term == 0 ? 0 : (long) (Math.max(0, m.validUntil - now) * 1_000_000.0 * m.rate);
+            long slack = writableLeashSlack * 1_000_000;
+            m.guardAt = clock + Math.max(term, failsafeLeft(m).toNanos()) + slack;
+        } else {
+            m.guardAt = clock + LEASE * 1_000_000;
+        }
+    }
+
+    /** A (re)started agent's new guard: {@code leaseDuration} until its first step moves the instant. */
+    private void leashAnew(M m) {
+        m.guarded = guard;
+        m.guardAt = clock(m) + LEASE * 1_000_000;
+    }
+
+    /** The guard (or an agent's first act) stops every process of the server at once; the agent's memory stays. */
+    private void guardStop(M m, String why) {
+        if (m.pgUp) {
+            log(m.name + " PostgreSQL stopped by the guard: " + why);
+            guardStops++;
+        }
+        m.pgUp = false;
+        m.hung = false;
+        m.holding = false;
+        m.fenceAt = -1;
     }
 
     // ------------------------------------------------------------------ failsafe
@@ -361,7 +521,7 @@ final class SimCluster {
         boolean all = true;
         for (String name : names) { // asked in parallel: every member answers, whatever the others say
             M p = member(name);
-            Optional<Duration> g = p.agentUp && linked(m, p) ? confirm(p, m.name, m.lastTerm,
+            Optional<Duration> g = p.running() && linked(m, p) ? confirm(p, m.name, m.lastTerm,
                     Duration.ofMillis(window)) : Optional.empty();
             if (g.isEmpty()) {
                 all = false;
@@ -397,18 +557,18 @@ final class SimCluster {
     }
 
 
-    private MemberStatus status(M m) {
+    private MemberStatus status(M m, Optional<String> freeLease) {
         boolean healthy = m.pgUp && !m.hung;
         return new MemberStatus(m.name, m.role(), healthy, healthy ? m.timeline : 0,
                 healthy ? Optional.of(new Lsn(m.pos)) : Optional.empty(),
                 Optional.ofNullable(healthy && m.diskRole == Role.REPLICA ? m.upstream : null)
                         .filter(u -> streamsFrom(m, u)),
                 m.noFailover, 0, "127.0.0.1", 5432, Optional.of(lease.systemId), m.heartbeat, "sim",
-                Instant.EPOCH);
+                Instant.EPOCH).withFreeLease(freeLease);
     }
 
     private void agent(M m) {
-        MemberStatus own = status(m);
+        MemberStatus own = status(m, Optional.empty());
         if (own.healthy()) {
             m.unhealthySince = -1;
         } else if (m.unhealthySince < 0) {
@@ -422,7 +582,7 @@ final class SimCluster {
             freeFor = Duration.ofMillis(Math.max(0, now - m.seenChangeAt - LEASE));
         }
         LeaseView view = new LeaseView(Optional.of(lv.holder), freeFor, Optional.of(lv.systemId), lv.published,
-                Optional.empty(), Optional.empty(), lv.members);
+                Optional.empty(), lv.syncSet, lv.members, String.valueOf(lv.version));
         Map<String, Observed> others = new LinkedHashMap<>();
         m.view.forEach((name, p) -> {
             if (!name.equals(m.name)) {
@@ -436,14 +596,24 @@ final class SimCluster {
         }
         Decision d = Decider.decide(new Snapshot(own, Duration.ofMillis(m.unhealthySince < 0 ? 0
                 : now - m.unhealthySince), term, view, others, failsafeLeft(m),
-                m.barrier.running().map(AcquireBarrier.Promise::primary)), RULES);
+                m.barrier.running().map(AcquireBarrier.Promise::primary)), rules);
         m.gateOpen = d.mayAcquire();
         m.gateVersion = m.seenVersion;
+        m.reason = d.step() + ": " + d.reason();
+        if (m.pauseAfterDecision > 0) { // paused between the decision and its action
+            m.stale = d;
+            m.pausedUntil = now + m.pauseAfterDecision;
+            m.pauseAfterDecision = 0;
+            log(m.name + " agent paused until " + m.pausedUntil + " ms, after deciding " + d.step());
+            return;
+        }
         apply(m, d);
         if (m.reachable && now - m.lastPublish >= STATUS_INTERVAL) {
             m.lastPublish = now;
             m.heartbeat++;
-            pods.put(m.name, new Published(status(m), now));
+            // Agent.tick: the Lease read before the sample; a position sampled once it was seen free carries it
+            Optional<String> free = view.held() ? Optional.empty() : Optional.of(view.version());
+            pods.put(m.name, new Published(status(m, free), now));
         }
     }
 
@@ -474,8 +644,7 @@ final class SimCluster {
                     lease.holder = "";
                     lease.version++;
                 }
-                m.term = 0;
-                m.termEndedAt = now;
+                endTerm(m);
             }
             case FOLLOW -> {
                 if (!d.target().get().equals(m.upstream)) {
@@ -515,11 +684,18 @@ final class SimCluster {
                 throw new AssertionError("t=" + now + ": " + m.name + " promoted " + lag + " bytes behind");
             }
         }
+        Map<Integer, Long> history = lineage(next, m.pos);
         for (Ack a : acks) {
-            if (!contains(next, m.pos, a.timeline(), a.pos())) {
+            if (!contains(history, a.timeline(), a.pos())) {
                 lostAsync++;
             }
         }
+        syncAcked.forEach((tl, acked) -> {
+            if (!contains(history, tl, acked)) {
+                throw new AssertionError("t=" + now + ": " + m.name + " promoted at " + previous + "/" + m.pos
+                        + " without the acknowledged write " + tl + "/" + acked + " (synchronous mode)");
+            }
+        });
         m.timeline = next;
         m.diskRole = Role.PRIMARY;
         m.upstream = null;
@@ -543,8 +719,9 @@ final class SimCluster {
         }
     }
 
-    private boolean contains(int tl, long pos, int ackTl, long ackPos) {
-        Long end = lineage(tl, pos).get(ackTl);
+    /** Whether a history ({@link #lineage}) holds position {@code ackPos} of timeline {@code ackTl}. */
+    private static boolean contains(Map<Integer, Long> history, int ackTl, long ackPos) {
+        Long end = history.get(ackTl);
         return end != null && ackPos <= end;
     }
 
@@ -585,7 +762,7 @@ final class SimCluster {
     }
 
     private boolean streamsFrom(M m, String upName) {
-        if (upName == null) {
+        if (upName == null || m.streamCut) {
             return false;
         }
         M up = member(upName);
@@ -613,18 +790,59 @@ final class SimCluster {
             if (m.accepts() && m.fenceAt < 0 || m.accepts() && rnd.nextBoolean()) {
                 m.pos += rnd.nextLong(100, 2_000);
                 acks.add(new Ack(m.name, now, m.timeline, m.pos));
+                // once a newer timeline acknowledged a write, no server may acknowledge one on an older timeline
+                if (m.timeline > newestAcked) {
+                    newestAcked = m.timeline;
+                    newestAckedAt = now;
+                } else if (m.timeline < newestAcked) {
+                    throw new AssertionError("t=" + now + ": " + m.name + " acknowledged a write on timeline "
+                            + m.timeline + " after timeline " + newestAcked + "'s first acknowledged write at t="
+                            + newestAckedAt);
+                }
                 if ((m.term == 0 || now >= m.validUntil) && failsafeLeft(m).isZero()) {
-                    long ended = Math.max(m.termEndedAt, m.failsafeEndedAt);
+                    // a term its agent still holds (paused, or not yet told) ended at its deadline
+                    long ended = Math.max(m.term > 0 ? m.validUntil : m.termEndedAt, m.failsafeEndedAt);
                     long since = ended < 0 ? Long.MAX_VALUE : now - ended;
-                    if (since > 2 * FENCE_TIMEOUT + TICK) {
-                        throw new AssertionError("t=" + now + ": " + m.name + " acknowledged a write " + since
-                                + " ms after its term ended");
+                    // the guard stops the server at the term's deadline, or one watchdog step after the agent saw
+                    // the term end; without it the agent's fence takes up to 2 × fenceTimeout
+                    if (since > (guard ? TICK : 2 * FENCE_TIMEOUT + TICK)) {
+                        if (lateAckFails || firstLateAck == null) {
+                            firstLateAck = "t=" + now + ": " + m.name + " acknowledged a write " + since
+                                    + " ms after its term ended";
+                        }
+                        if (lateAckFails) {
+                            throw new AssertionError(firstLateAck);
+                        }
+                        lateAcks++;
                     }
                 }
             }
         }
+        if (sync) {
+            confirm();
+        }
         if (acks.size() > 20_000) {
             acks.subList(0, 10_000).clear();
+        }
+    }
+
+    /**
+     * Synchronous mode: each running primary's commits are acknowledged up to the highest position a member of the
+     * published set streaming from it has received.
+     */
+    private void confirm() {
+        List<String> set = lease.syncSet.map(SyncSet::members).orElse(List.of());
+        for (M m : members) {
+            if (!m.pgUp || m.hung || m.diskRole != Role.PRIMARY || m.holding) {
+                continue;
+            }
+            long confirmed = members.stream().filter(o -> o != m && set.contains(o.name) && o.pgUp && !o.hung
+                    && o.diskRole == Role.REPLICA && m.name.equals(o.upstream) && streamsFrom(o, m.name)
+                    && o.timeline == m.timeline).mapToLong(o -> Math.min(o.pos, m.pos)).max().orElse(-1);
+            if (confirmed > syncAcked.getOrDefault(m.timeline, -1L)) {
+                syncAcked.put(m.timeline, confirmed);
+                syncAcks++;
+            }
         }
     }
 
@@ -663,20 +881,94 @@ final class SimCluster {
 
     void crash(M m) {
         log(m.name + " crashed (agent and PostgreSQL)");
-        m.agentUp = false;
+        agentGone(m);
         m.pgUp = false;
         m.hung = false;
-        m.term = 0;
-        m.termEndedAt = now;
         m.fenceAt = -1;
+    }
+
+    /**
+     * The agent dies alone (kill -9, OOM), its server left running: its guard, seeing the pipe close, stops the
+     * server at once; without the guard the server runs on, a primary acknowledging writes, a standby streaming.
+     */
+    void killAgent(M m) {
+        killAgent(m, false);
+    }
+
+    /** {@code guardToo}: its guard is killed with it (a limit of the leash: nothing stops the server then). */
+    void killAgent(M m, boolean guardToo) {
+        if (!m.agentUp) {
+            return;
+        }
+        log(m.name + " agent killed" + (guardToo ? " with its guard" : "") + ", its PostgreSQL left running as "
+                + m.role());
+        agentDeaths++;
+        boolean guarded = m.guarded && !guardToo;
+        agentGone(m);
+        m.fenceAt = -1; // the fence was the agent's
+        if (guarded) {
+            guardStop(m, "its agent is gone");
+        }
+    }
+
+    /** The agent's memory and its guard go: the term with it (valid no later than its deadline). */
+    private void agentGone(M m) {
+        m.agentUp = false;
+        m.pausedUntil = -1;
+        m.pauseAfterDecision = 0;
+        m.stale = null;
+        m.staleView = false;
+        m.guarded = false;
+        if (m.term > 0) {
+            m.term = 0;
+            m.termEndedAt = m.validUntil;
+        }
         freshFailsafe(m); // its promise, and what it proved, live in the agent's memory
         m.promiseSeen = null;
     }
 
+    /**
+     * Pauses the agent (and its elector) for {@code span} ms: no renew, fence, answer, publication or decision; its
+     * server runs on. {@code afterDecision}: the pause starts right after its next decision, which it acts on at
+     * resume; {@code staleView}: it resumes on the view it had.
+     */
+    void pause(M m, long span, boolean afterDecision, boolean staleView) {
+        if (!m.running() || m.pauseAfterDecision > 0) {
+            return;
+        }
+        agentPauses++;
+        m.staleView = staleView;
+        if (afterDecision) {
+            m.pauseAfterDecision = span;
+        } else {
+            m.pausedUntil = now + span;
+            log(m.name + " agent paused until " + m.pausedUntil + " ms (holding term " + m.term + ", "
+                    + m.role() + ")");
+        }
+    }
+
     void restartAgent(M m) {
-        log(m.name + " agent restarted");
+        restartAgent(m, 0);
+    }
+
+    /**
+     * Restarts a dead agent with fresh memory; {@code slowFor} ms pass before its first step (a loaded machine).
+     * With the guard, its first act, before that: a server left running without standby.signal is stopped.
+     */
+    void restartAgent(M m, long slowFor) {
+        log(m.name + " agent restarted" + (slowFor > 0 ? ", its first step in " + slowFor + " ms" : ""));
+        if (guard && stopOrphans && m.pgUp && m.diskRole == Role.PRIMARY) {
+            orphansStopped++;
+            guardStop(m, "the restarted agent found it running without standby.signal");
+        }
+        leashAnew(m);
+        if (slowFor > 0) {
+            m.pausedUntil = now + slowFor;
+        }
         m.agentUp = true;
-        m.holding = false;
+        if (!m.pgUp) {
+            m.holding = false; // a hold is ALTER SYSTEM: it stays with a server left running
+        }
         m.seenVersion = -1;
         m.gateOpen = false; // AgentState.gate: "starting" until the agent's first decision
         m.gateVersion = -1;
@@ -702,6 +994,14 @@ final class SimCluster {
     void cut(M m, boolean off) {
         log(m.name + (off ? " cut off from the API server" : " reconnected to the API server"));
         m.reachable = !off;
+    }
+
+    /** Cuts or heals {@code m}'s server's replication connection (the network between the servers). */
+    void cutStream(M m, boolean off) {
+        if (m.streamCut != off) {
+            log(m.name + (off ? " receives no WAL (replication cut)" : " receives WAL again"));
+            m.streamCut = off;
+        }
     }
 
     /** Cuts or heals the HTTP link between the agents of {@code a} and {@code b}. */
