@@ -57,8 +57,11 @@ class TwoContextsTest {
 
     @AfterEach
     void close() {
-        contexts.forEach(ConfigurableApplicationContext::close);
-        api.close();
+        try {
+            contexts.forEach(ConfigurableApplicationContext::close);
+        } finally {
+            api.close();
+        }
     }
 
     private ConfigurableApplicationContext start(String identity) {

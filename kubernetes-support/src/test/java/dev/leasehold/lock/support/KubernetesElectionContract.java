@@ -252,17 +252,21 @@ public abstract class KubernetesElectionContract extends MockApiBase {
         Fleet.Leasehold b = fleet.leasehold(ForwardingLock.pollingOnly(lock(api.clientVia(proxy), "b")));
         await().atMost(Duration.ofSeconds(10)).until(() -> b.leadersSeen().contains("a"));
 
+        long throttled = System.nanoTime();
         proxy.mode(FaultProxy.Mode.TOO_MANY_REQUESTS);
         Thread.sleep(3500);
+        await().atMost(PATIENCE).until(() -> !proxy.faultedRequests().isEmpty());
         List<String> calls = proxy.faultedRequests();
-        LoggerFactory.getLogger(getClass()).info("requests answered 429 in 3.5 s: {}", calls);
-        // Retry-After: 1 keeps b at one call a second or fewer: at most 4 in 3.5 s. Its own backoff alone (1/8 s
-        // doubling to 1 s) makes at least 5, however the throttle falls in its polling cycle.
-        assertThat(calls).as("calls answered 429 in 3.5 s").hasSizeBetween(1, 4);
+        long seconds = (System.nanoTime() - throttled) / 1_000_000_000L;
+        LoggerFactory.getLogger(getClass()).info("requests answered 429 in {} s: {}", seconds, calls);
+        // Retry-After: 1 keeps b at one call a second or fewer: at most 1 + whole seconds elapsed (4 in 3.5 s), on
+        // however loaded a machine (load only spaces calls further). Its own backoff alone (1/8 s doubling to 1 s)
+        // makes more, however the throttle falls in its polling cycle.
+        assertThat(calls).as("calls answered 429 in %d s", seconds).hasSizeLessThanOrEqualTo(1 + (int) seconds);
 
         proxy.mode(FaultProxy.Mode.PASS);
         a.stop();
-        await().atMost(Fleet.LEASE.plusSeconds(10)).until(() -> b.leading() && b.startedAt() > 0);
+        await().atMost(PATIENCE).until(() -> b.leading() && b.startedAt() > 0);
         assertThat(fleet.violations()).isEmpty();
     }
 

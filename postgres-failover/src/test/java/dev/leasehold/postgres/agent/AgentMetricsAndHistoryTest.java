@@ -73,7 +73,42 @@ class AgentMetricsAndHistoryTest {
                 assertThat(value(scraped, "leasehold_elector_transitions_total{lock=\"Lease default/pg\"}"))
                         .isEqualTo(1);
             });
+
+            // the sample dashboard and alerts query only metrics these agents really export
+            int r = 3 - p - q;
+            await().atMost(SETTLE).untilAsserted(() -> {
+                java.util.Set<String> exported = new java.util.TreeSet<>();
+                exported.addAll(seriesNames(scrape(f, q)));
+                exported.addAll(seriesNames(scrape(f, r)));
+                for (String file : List.of("grafana-dashboard.json", "prometheusrule.yaml")) {
+                    java.nio.file.Path path = java.nio.file.Path.of("..", "samples", "kubernetes", "monitoring", file);
+                    assertThat(queried(java.nio.file.Files.readString(path)))
+                            .as("metrics %s queries, against those exported: %s", path, exported)
+                            .isNotEmpty().isSubsetOf(exported);
+                }
+            });
         }
+    }
+
+    /** The series names in a Prometheus text scrape (labels and values left out). */
+    static java.util.Set<String> seriesNames(String scrape) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (String line : scrape.split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                names.add(line.split("[{ ]", 2)[0]);
+            }
+        }
+        return names;
+    }
+
+    /** The leasehold_* metric names a dashboard or rule file queries. */
+    static java.util.Set<String> queried(String text) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        Matcher m = Pattern.compile("\\b(leasehold_[a-z0-9_]+)").matcher(text);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
     }
 
     private static List<AgentHistory.Entry> history(AgentFixture f) {

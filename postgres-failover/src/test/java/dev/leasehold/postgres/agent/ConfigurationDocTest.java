@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/configuration.md lists exactly the {@code LEASEHOLD_*} names the agent reads: {@link AgentSettings#NAMES}
- * and {@link AgentMain#EVENTS}. Its recommended profile block is a set of settings {@link AgentSettings} accepts.
+ * and {@link AgentMain#EVENTS}. Its recommended profile block, and the environment docs/getting-started.md shows,
+ * use only settings {@link AgentSettings} accepts.
  */
 class ConfigurationDocTest {
 
@@ -44,6 +45,21 @@ class ConfigurationDocTest {
         Set<String> read = new TreeSet<>(AgentSettings.NAMES);
         read.add(AgentMain.EVENTS);
         assertThat(documented).as("LEASEHOLD_* names in docs/configuration.md's agent section").isEqualTo(read);
+    }
+
+    /** The environment in docs/getting-started.md's PostgreSQL section uses only names the agent reads. */
+    @Test
+    void theGettingStartedEnvironmentUsesOnlySettingsTheAgentReads() throws IOException {
+        String guide = Files.readString(Path.of("..", "docs", "getting-started.md"));
+        int start = guide.indexOf("\n## PostgreSQL high availability\n");
+        assertThat(start).isPositive();
+        int end = guide.indexOf("\n## ", start + 1);
+        Set<String> used = new TreeSet<>();
+        Matcher m = NAME.matcher(guide.substring(start, end < 0 ? guide.length() : end));
+        while (m.find()) {
+            used.add(m.group());
+        }
+        assertThat(used).contains("LEASEHOLD_CLUSTER", "LEASEHOLD_PG_DATA").isSubsetOf(AgentSettings.NAMES);
     }
 
     @Test

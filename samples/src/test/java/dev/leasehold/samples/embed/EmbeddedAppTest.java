@@ -39,8 +39,11 @@ class EmbeddedAppTest {
 
     @AfterEach
     void stop() {
-        apps.forEach(EmbeddedApp::close);
-        api.close();
+        try {
+            apps.forEach(EmbeddedApp::close);
+        } finally {
+            api.close();
+        }
     }
 
     private EmbeddedApp start(String identity) {

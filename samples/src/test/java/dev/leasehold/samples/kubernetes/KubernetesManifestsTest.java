@@ -95,6 +95,25 @@ class KubernetesManifestsTest {
         assertThat(kinds).contains("ServiceAccount", "Role", "RoleBinding", "Deployment", "Service");
     }
 
+    /**
+     * The RBAC rules docs/getting-started.md gives for the Lease lock grant what the sidecar's Role grants, and that
+     * Role is checked below against the requests sidecars really sent.
+     */
+    @Test
+    void theGettingStartedRbacRulesGrantWhatTheSidecarsRoleGrants() throws IOException {
+        String guide = Files.readString(Path.of("..", "docs", "getting-started.md"));
+        int start = guide.indexOf("```yaml\n", guide.indexOf("RBAC for the Lease lock")) + "```yaml\n".length();
+        String rules = guide.substring(start, guide.indexOf("```", start));
+        String yaml = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: guide, namespace: default}\n"
+                + "rules:\n" + rules.lines().map(line -> "  " + line).collect(Collectors.joining("\n")) + "\n";
+        List<HasMetadata> loaded = client.load(new java.io.ByteArrayInputStream(
+                yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8))).items();
+        Role guideRole = (Role) loaded.get(0);
+        Role sidecarRole = only(Role.class, only(RoleBinding.class, "web-leader-elector").getRoleRef().getName());
+        assertThat(ApiAccess.granted(guideRole)).as("docs/getting-started.md's rules")
+                .isEqualTo(ApiAccess.granted(sidecarRole));
+    }
+
     @Test
     void theSidecarsRoleAllowsExactlyTheRequestsTheSidecarsSent() {
         Deployment deployment = only(Deployment.class, "web");

@@ -30,8 +30,11 @@ class SidecarTest {
 
     @AfterEach
     void stop() {
-        sidecars.forEach(Sidecar::close);
-        api.close();
+        try {
+            sidecars.forEach(Sidecar::close);
+        } finally {
+            api.close();
+        }
     }
 
     /**
