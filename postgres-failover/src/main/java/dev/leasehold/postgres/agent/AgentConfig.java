@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * The frozen configuration of an {@link Agent}, made and checked by {@link Builder}. Every setting, its default
- * and its range are listed in the module README; {@link AgentSettings} reads them from the environment or a
+ * and its range are listed in docs/configuration.md; {@link AgentSettings} reads them from the environment or a
  * file.
  *
  * @param member this member's PostgreSQL (its name is the member's and its pod's name)

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the agent's settings from environment variables and/or a file of {@code NAME=value} lines (the same
  * names; the environment wins), validates each, and makes an {@link AgentConfig}. Every setting is listed with its
- * default and range in the module README. A bad value stops start-up with an {@link IllegalArgumentException}
+ * default and range in docs/configuration.md. A bad value stops start-up with an {@link IllegalArgumentException}
  * naming the setting and the value; a password is never part of a message, and only ever comes from a file
  * ({@code *_PASSWORD_FILE}) or the environment, never from the command line.
  */
@@ -45,7 +45,7 @@ public final class AgentSettings {
             "LEASEHOLD_OPERATION_TIMEOUT", "LEASEHOLD_NOFAILOVER", "LEASEHOLD_PRIORITY", "LEASEHOLD_ROLE_LABELS",
             "LEASEHOLD_HTTP_PORT", "LEASEHOLD_CONFIG_FILE", "LEASEHOLD_SWITCHOVER_TOKEN_FILE",
             "LEASEHOLD_SWITCHOVER_TIMEOUT", "LEASEHOLD_SYNCHRONOUS_MODE", "LEASEHOLD_SYNCHRONOUS_COUNT",
-            "LEASEHOLD_SYNCHRONOUS_STRICT", "LEASEHOLD_GUARD", "LEASEHOLD_FAILSAFE", "LEASEHOLD_FAILSAFE_WINDOW",
+            "LEASEHOLD_SYNCHRONOUS_STRICT", "LEASEHOLD_GUARD", "LEASEHOLD_EVENTS", "LEASEHOLD_FAILSAFE", "LEASEHOLD_FAILSAFE_WINDOW",
             "LEASEHOLD_FAILSAFE_TIMEOUT", "LEASEHOLD_FAILSAFE_LIMIT", "LEASEHOLD_INITDB_ARGS",
             "LEASEHOLD_INITDB_SETTINGS", "LEASEHOLD_INITDB_ALLOW_FROM", "LEASEHOLD_LOCAL_DATA_DIRS");
 

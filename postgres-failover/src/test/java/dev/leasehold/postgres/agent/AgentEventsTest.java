@@ -47,4 +47,14 @@ class AgentEventsTest {
         assertThatThrownBy(() -> AgentMain.eventsWanted("yes")).hasMessage("LEASEHOLD_EVENTS = \"yes\" must be true "
                 + "or false");
     }
+
+    @Test
+    void leaseholdEventsIsASettingTheAgentAccepts() {
+        // AgentMain reads LEASEHOLD_EVENTS, so the settings must not refuse it as unknown (they did, stopping start-up)
+        java.util.Map<String, String> env = java.util.Map.of("LEASEHOLD_EVENTS", "true");
+        org.assertj.core.api.Assertions.assertThatCode(() -> AgentSettings.from(env))
+                .satisfiesAnyOf(t -> assertThat(t).isNull(),
+                        t -> assertThat(t).hasMessageNotContaining("LEASEHOLD_EVENTS is not a setting"));
+        assertThat(AgentMain.eventsWanted(env.get(AgentMain.EVENTS))).isTrue();
+    }
 }
