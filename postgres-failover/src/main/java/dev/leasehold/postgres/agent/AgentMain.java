@@ -57,6 +57,12 @@ public final class AgentMain {
             client.close();
             System.exit(2);
             return;
+        } catch (dev.leasehold.postgres.leash.GuardStartException e) {
+            LOG.error("leasehold agent: {} (set LEASEHOLD_GUARD=false only where something else stops the server"
+                    + " when the agent cannot)", e.getMessage());
+            client.close();
+            System.exit(1);
+            return;
         } catch (RuntimeException e) {
             String line = StartChecks.explain(e, client.getMasterUrl()).orElseThrow(() -> e);
             LOG.error("leasehold agent: {}", line);

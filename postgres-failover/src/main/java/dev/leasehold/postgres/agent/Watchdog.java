@@ -47,6 +47,9 @@ final class Watchdog implements AutoCloseable {
     private final Object leashLock = new Object();
     private Leash leash; // null: no guard
     private java.util.function.Supplier<Leash> restartLeash;
+    private long restartAtNanos = System.nanoTime();
+    private String restartFailure;
+    private static final Duration RESTART_PAUSE = Duration.ofSeconds(1);
 
     Watchdog(AgentConfig config, Object fenceLock, AgentState state, FailsafeRounds failsafe,
             PodPublisher publisher, AgentListener listener) {
@@ -104,15 +107,32 @@ final class Watchdog implements AutoCloseable {
             if (leash == null) {
                 return;
             }
-            if (!leash.alive()) {
-                LOG.warn("{}: the guard process {} is gone: {}starting a new one", name, leash.pid(),
-                        state.pgWritable ? "fencing PostgreSQL, then " : "");
-                if (state.pgWritable) {
-                    fence("the guard process is gone: the server must not run writable without its leash");
-                }
-                leash = restartLeash.get();
-            }
             long now = System.nanoTime();
+            if (!leash.alive()) {
+                if (now - restartAtNanos < 0) {
+                    return; // the last start failed: the next try comes after a pause, not every step
+                }
+                if (state.pgWritable) {
+                    LOG.warn("{}: the guard process {} is gone: fencing PostgreSQL, then starting a new guard", name,
+                            leash.pid());
+                    fence("the guard process is gone: the server must not run writable without its leash");
+                } else if (restartFailure == null) {
+                    LOG.warn("{}: the guard process {} is gone: starting a new one", name, leash.pid());
+                }
+                try {
+                    leash = restartLeash.get();
+                    restartFailure = null;
+                } catch (RuntimeException e) {
+                    restartAtNanos = now + RESTART_PAUSE.toNanos();
+                    if (!String.valueOf(e.getMessage()).equals(restartFailure)) {
+                        restartFailure = String.valueOf(e.getMessage());
+                        LOG.warn("{}: cannot start a new guard (retrying every {}): {}", name, RESTART_PAUSE,
+                                restartFailure);
+                    }
+                    return;
+                }
+                now = System.nanoTime();
+            }
             Leadership l = state.leadership;
             long until;
             if (state.pgWritable || l != null) {

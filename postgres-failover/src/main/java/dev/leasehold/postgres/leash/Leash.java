@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -54,7 +53,7 @@ public final class Leash implements AutoCloseable {
      * Starts the guard of {@code dataDir} and arms it with {@code firstDeadline}; returns once it answered.
      *
      * @param onStop told each line the guard writes when it stopped the server (on a thread of the leash's)
-     * @throws IllegalStateException naming the command when the guard does not start within {@code timeout}
+     * @throws GuardStartException naming the command when the guard does not start within {@code timeout}
      */
     public static Leash start(Path dataDir, long firstDeadline, Duration timeout, Consumer<String> onStop) {
         List<String> command = command(dataDir);
@@ -62,7 +61,8 @@ public final class Leash implements AutoCloseable {
         try {
             p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the guard process for " + dataDir + ": " + command, e);
+            throw new GuardStartException("cannot start the guard process for " + dataDir + " (" + command.get(0)
+                    + "): " + e.getMessage(), e);
         }
         Leash leash = new Leash(p, onStop);
         try {
@@ -73,10 +73,10 @@ public final class Leash implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             p.destroyForcibly();
-            throw new IllegalStateException("interrupted while starting the guard for " + dataDir, e);
+            throw new GuardStartException("interrupted while starting the guard for " + dataDir, e);
         } catch (ExecutionException | TimeoutException | IllegalStateException e) {
             p.destroyForcibly();
-            throw new IllegalStateException("the guard process for " + dataDir + " did not start within " + timeout
+            throw new GuardStartException("the guard process for " + dataDir + " did not start within " + timeout
                     + " (" + command.get(0) + " ... LeashGuard): " + e.getMessage(), e);
         }
     }

@@ -30,10 +30,11 @@ class AgentLeashTest {
         try (AgentFixture f = new AgentFixture(2)) {
             Path data = f.member(1).config().dataDir().orElseThrow();
             ProcessHandle standby = Postmaster.pid(data).orElseThrow();
-            f.start(0);
-            f.start(1);
-            await().atMost(BOUND).until(() -> f.agents[0].isWritablePrimary());
+            f.start(1); // its start-up check runs before Agent.start returns
             assertThat(Postmaster.alive(standby)).as("the standby's server, in recovery all along").isTrue();
+            await().atMost(BOUND).until(() -> f.agents[1].lease().holder().isPresent()
+                    || f.agents[1].lastDecision().isPresent());
+            assertThat(Postmaster.pid(data)).get().extracting(ProcessHandle::pid).isEqualTo(standby.pid());
         }
     }
 

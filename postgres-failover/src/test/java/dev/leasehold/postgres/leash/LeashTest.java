@@ -147,6 +147,6 @@ class LeashTest {
     @Test
     void aGuardThatCannotStartIsAClearError() {
         assertThatThrownBy(() -> Leash.start(Path.of("/nonexistent"), System.nanoTime(), Duration.ofMillis(1),
-                line -> { })).isInstanceOf(IllegalStateException.class).hasMessageContaining("guard process for");
+                line -> { })).isInstanceOf(GuardStartException.class).hasMessageContaining("guard process for");
     }
 }
