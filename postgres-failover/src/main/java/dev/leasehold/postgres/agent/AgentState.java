@@ -17,6 +17,8 @@ final class AgentState {
     volatile boolean pgWritable;
     /** A fence (or a switchover's stop) is under way: from its first moment the member no longer says it is primary. */
     volatile boolean stopping;
+    /** A start of a server that may come up writable is under way: a fence that finds nothing running yet waits. */
+    volatile boolean starting;
     volatile MemberStatus own;
     volatile boolean holding;
     volatile String switchingTo;

@@ -87,7 +87,12 @@ final class Steps {
                     watchdog.fence(d.reason());
                 }
             }
-            case RESTART -> attempt(Step.RESTART, () -> pg.start(config.operationTimeout()));
+            case RESTART -> attempt(Step.RESTART, () -> {
+                // a term about to end is not restarted on: its guard would stop the server as it came up
+                if (l != null && l.validFor().compareTo(Watchdog.GUARD_LEAD) > 0) {
+                    watchdog.startWritable(() -> pg.start(config.operationTimeout()));
+                }
+            });
             case RELEASE -> release(d.reason());
             case FOLLOW -> upstream(d).ifPresent(u -> attempt(Step.FOLLOW,
                     () -> following.follow(d.target().get(), u)));

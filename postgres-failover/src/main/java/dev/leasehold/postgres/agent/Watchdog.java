@@ -145,6 +145,23 @@ final class Watchdog implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts this member's server where it may come up writable (a holder's restart in place): from before the
+     * start the guard holds the term's deadline, and a fence that runs meanwhile keeps it so.
+     */
+    void startWritable(Runnable start) {
+        state.starting = true;
+        try {
+            synchronized (leashLock) {
+                state.pgWritable = true;
+                leash();
+            }
+            start.run();
+        } finally {
+            state.starting = false;
+        }
+    }
+
     /** Ends the leash: on purpose ({@code drop} false: the guard leaves the server) or as a death would. */
     void endLeash(boolean drop) {
         synchronized (leashLock) {
@@ -192,7 +209,9 @@ final class Watchdog implements AutoCloseable {
     private void fenceNow(String why, long start) {
         synchronized (fenceLock) {
             if (!pg.isRunning()) {
-                state.pgWritable = false;
+                if (!state.starting) { // a server coming up writable stays guarded as writable
+                    state.pgWritable = false;
+                }
                 return;
             }
             Fence.Result r = pg.fence(config.fenceTimeout());

@@ -87,52 +87,6 @@ class AgentSwitchoverTest {
     }
 
     @Test
-    void primaryStopsAnswering200BeforeASwitchoverStopsItsServer() throws Exception {
-        try (AgentFixture f = new AgentFixture(2)) {
-            f.startAll();
-            int p = awaitPrimary(f, -1);
-            int q = 1 - p;
-            awaitReplicaOf(f, q, p);
-            java.util.concurrent.atomic.AtomicLong refusedAt = new java.util.concurrent.atomic.AtomicLong();
-            java.util.List<Long> answered200 = new java.util.concurrent.CopyOnWriteArrayList<>();
-            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.atomic.AtomicBoolean switching = new java.util.concurrent.atomic.AtomicBoolean();
-            Thread poller = new Thread(() -> {
-                while (!done.get()) {
-                    long sent = System.nanoTime();
-                    try {
-                        if (f.get(p, "/primary").statusCode() == 200) {
-                            answered200.add(sent);
-                        }
-                    } catch (RuntimeException e) {
-                        // the agent is busy or gone: no answer is not a 200
-                    }
-                    if (switching.get() && refusedAt.get() == 0) {
-                        try (java.sql.Connection c = f.member(p).connect()) {
-                            c.isValid(1);
-                        } catch (java.sql.SQLException e) {
-                            refusedAt.compareAndSet(0, System.nanoTime());
-                        }
-                    }
-                }
-            }, "primary-poller");
-            poller.start();
-            try {
-                await().atMost(SETTLE).until(() -> !answered200.isEmpty());
-                switching.set(true);
-                f.agents[p].switchover(Optional.of("pg-" + q), Duration.ofSeconds(30));
-                await().atMost(SETTLE).until(() -> refusedAt.get() != 0);
-            } finally {
-                done.set(true);
-                poller.join(10_000);
-            }
-            long refused = refusedAt.get();
-            assertThat(answered200).as("GET /primary answered 200 for a request sent after the server refused"
-                    + " connections").allSatisfy(sent -> assertThat(sent - refused).isNegative());
-        }
-    }
-
-    @Test
     void switchoversByHttpLeaseRequestPreferredHolderAndShutdownLoseNothingAndNeedNoRewind() throws Exception {
         Path token = tokenFile();
         try (AgentFixture f = new AgentFixture(3, b -> b.switchoverTokenFile(token))) {
