@@ -124,11 +124,6 @@ public final class Leash implements AutoCloseable {
         return true;
     }
 
-    /** The last instant sent. */
-    public synchronized long deadline() {
-        return sent;
-    }
-
     private synchronized boolean write(String line) {
         if (gone) {
             return false;

@@ -117,12 +117,11 @@ public final class ServerStop implements AutoCloseable {
 
     private String fromJava(long pm) {
         signalStop(pm);
-        List<ProcessHandle> kids = new ArrayList<>();
-        ProcessHandle.of(pm).ifPresent(h -> h.children().forEach(kids::add));
-        kids.forEach(ProcessHandle::destroyForcibly);
+        List<Long> kids = children(pm);
+        kids.forEach(k -> ProcessHandle.of(k).ifPresent(ProcessHandle::destroyForcibly));
         ProcessHandle.of(pm).ifPresent(ProcessHandle::destroyForcibly);
         StringBuilder b = new StringBuilder("killed ").append(pm);
-        kids.forEach(k -> b.append(' ').append(k.pid()));
+        kids.forEach(k -> b.append(' ').append(k));
         return b.toString();
     }
 
@@ -189,7 +188,7 @@ public final class ServerStop implements AutoCloseable {
         }
     }
 
-    /** Lists the data directories' postmaster children, for tests and diagnostics. */
+    /** The postmaster's children, from {@code /proc} (or the JDK's view without it). */
     static List<Long> children(long pm) {
         List<Long> out = new ArrayList<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pm), "task"))) {
